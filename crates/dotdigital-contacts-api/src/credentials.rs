@@ -1,0 +1,54 @@
+//! What the client authenticates with.
+
+/// An API user's Basic credentials and the optional integration token of a
+/// verified partner integration.
+///
+/// `Debug` never prints the password or the token.
+///
+/// ```
+/// let credentials = dotdigital_contacts_api::Credentials::new("apiuser-1@apiconnector.com", "s3cret!")
+///     .with_integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9");
+/// let shown = format!("{credentials:?}");
+/// assert!(!shown.contains("s3cret!") && !shown.contains("5a96bc79"));
+/// ```
+#[derive(Clone)]
+pub struct Credentials {
+    pub(crate) api_user: String,
+    pub(crate) api_password: String,
+    pub(crate) integration_token: Option<String>,
+}
+
+impl Credentials {
+    /// Basic credentials of an API user (its email address and password).
+    pub fn new(api_user: impl Into<String>, api_password: impl Into<String>) -> Self {
+        Self {
+            api_user: api_user.into(),
+            api_password: api_password.into(),
+            integration_token: None,
+        }
+    }
+
+    /// Sends `x-ddg-integration-token` on every request that does not set it itself.
+    pub fn with_integration_token(mut self, token: impl Into<String>) -> Self {
+        self.integration_token = Some(token.into());
+        self
+    }
+
+    /// The API user name (not a secret).
+    pub fn api_user(&self) -> &str {
+        &self.api_user
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("api_user", &self.api_user)
+            .field("api_password", &"[redacted]")
+            .field(
+                "integration_token",
+                &self.integration_token.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}

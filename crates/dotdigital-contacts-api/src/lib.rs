@@ -30,7 +30,7 @@ mod hooks;
 
 pub use credentials::Credentials;
 pub use hooks::{ResponseHead, capture_response_head};
-pub use progenitor_client::{Error, ResponseValue};
+pub use progenitor_client::{ClientInfo, Error, ResponseValue};
 
 #[allow(
     missing_docs,

@@ -3,99 +3,30 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
-use std::sync::{Arc, Mutex};
-
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use dotdigital_capture_server::{CaptureServer, Captured, Reply};
 use dotdigital_contacts_api::{Client, Credentials, Error, capture_response_head, types};
 use serde_json::{Value, json};
 
-/// One request as it arrived.
-#[derive(Debug, Clone)]
-struct Captured {
-    method: String,
-    /// The raw, still percent-encoded path.
-    path: String,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Bytes,
+fn client(server: &CaptureServer) -> Client {
+    Client::new_with_client(
+        &server.base_url(),
+        reqwest::Client::new(),
+        Credentials::new("apiuser-1@apiconnector.com", "pa55word!"),
+    )
 }
 
-impl Captured {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
+fn only_request(server: &CaptureServer) -> Captured {
+    let captured = server.requests();
+    assert_eq!(
+        captured.len(),
+        1,
+        "expected exactly one request, got {captured:?}"
+    );
+    captured[0].clone()
 }
 
-#[derive(Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, &'static str)>,
-    body: String,
-}
-
-struct CaptureServer {
-    base_url: String,
-    captured: Arc<Mutex<Vec<Captured>>>,
-}
-
-impl CaptureServer {
-    async fn start(reply: Reply) -> Self {
-        let captured = Arc::new(Mutex::new(Vec::new()));
-        let log = captured.clone();
-        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
-            let log = log.clone();
-            let reply = reply.clone();
-            async move {
-                let (parts, body) = request.into_parts();
-                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-                log.lock().unwrap().push(Captured {
-                    method: parts.method.to_string(),
-                    path: parts.uri.path().to_owned(),
-                    query: parts.uri.query().map(str::to_owned),
-                    headers: parts.headers,
-                    body,
-                });
-                let mut response =
-                    axum::response::Response::new(axum::body::Body::from(reply.body));
-                *response.status_mut() = StatusCode::from_u16(reply.status).unwrap();
-                for (name, value) in reply.headers {
-                    response.headers_mut().insert(name, value.parse().unwrap());
-                }
-                response
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { base_url, captured }
-    }
-
-    fn client(&self) -> Client {
-        Client::new_with_client(
-            &self.base_url,
-            reqwest::Client::new(),
-            Credentials::new("apiuser-1@apiconnector.com", "pa55word!"),
-        )
-    }
-
-    fn only_request(&self) -> Captured {
-        let captured = self.captured.lock().unwrap();
-        assert_eq!(
-            captured.len(),
-            1,
-            "expected exactly one request, got {captured:?}"
-        );
-        captured[0].clone()
-    }
-}
-
-fn json_reply(status: u16, body: Value) -> Reply {
-    Reply {
-        status,
-        headers: vec![("content-type", "application/json; charset=utf-8")],
-        body: body.to_string(),
-    }
+fn json_reply(status: u16, body: Value) -> Vec<Reply> {
+    vec![Reply::json(status, body)]
 }
 
 fn contact_json() -> Value {
@@ -135,14 +66,14 @@ async fn import(
 async fn import_is_a_patch_with_the_identifier_in_the_path_and_the_merge_option_in_the_query() {
     let server = CaptureServer::start(json_reply(200, contact_json())).await;
     import(
-        &server.client(),
+        &client(&server),
         "email",
         "ann@example.com",
         &types::ImportContactRequest::default(),
     )
     .await
     .unwrap();
-    let request = server.only_request();
+    let request = only_request(&server);
     assert_eq!(request.method, "PATCH");
     assert_eq!(request.path, "/contacts/v3/email/ann@example.com");
     assert_eq!(
@@ -156,7 +87,7 @@ async fn import_is_a_patch_with_the_identifier_in_the_path_and_the_merge_option_
 #[tokio::test]
 async fn path_values_are_encoded_so_a_standard_server_decodes_the_original() {
     let server = CaptureServer::start(json_reply(200, contact_json())).await;
-    let client = server.client();
+    let client = client(&server);
     let values = [
         "ann+tag@example.com",
         "a/b",
@@ -177,7 +108,7 @@ async fn path_values_are_encoded_so_a_standard_server_decodes_the_original() {
         .await
         .unwrap();
     }
-    let captured = server.captured.lock().unwrap().clone();
+    let captured = server.requests();
     assert_eq!(captured.len(), values.len());
     for (value, request) in values.iter().zip(&captured) {
         let segments: Vec<&str> = request.path.split('/').collect();
@@ -211,11 +142,11 @@ async fn null_data_fields_reach_the_wire_and_absent_fields_stay_absent() {
     let mut body = types::ImportContactRequest::default();
     body.data_fields.insert("FIRSTNAME".into(), json!("Ann"));
     body.data_fields.insert("POSTCODE".into(), Value::Null);
-    import(&server.client(), "email", "ann@example.com", &body)
+    import(&client(&server), "email", "ann@example.com", &body)
         .await
         .unwrap();
     assert_eq!(
-        server.only_request().json(),
+        only_request(&server).json(),
         json!({"dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null}})
     );
 }
@@ -224,14 +155,14 @@ async fn null_data_fields_reach_the_wire_and_absent_fields_stay_absent() {
 async fn every_request_carries_basic_auth_and_no_api_version_header() {
     let server = CaptureServer::start(json_reply(200, contact_json())).await;
     import(
-        &server.client(),
+        &client(&server),
         "email",
         "ann@example.com",
         &types::ImportContactRequest::default(),
     )
     .await
     .unwrap();
-    let headers = server.only_request().headers;
+    let headers = only_request(&server).headers;
     // base64("apiuser-1@apiconnector.com:pa55word!")
     assert_eq!(
         headers["authorization"],
@@ -247,7 +178,7 @@ async fn the_integration_token_is_sent_and_a_per_call_token_wins() {
     let server = CaptureServer::start(json_reply(200, contact_json())).await;
     let credentials =
         Credentials::new("u", "p").with_integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9");
-    let client = Client::new_with_client(&server.base_url, reqwest::Client::new(), credentials);
+    let client = Client::new_with_client(&server.base_url(), reqwest::Client::new(), credentials);
     let body = types::ImportContactRequest::default();
     client
         .import_contact(&email(), &"a@b.co".parse().unwrap(), None, None, &body)
@@ -265,7 +196,7 @@ async fn the_integration_token_is_sent_and_a_per_call_token_wins() {
         )
         .await
         .unwrap();
-    let captured = server.captured.lock().unwrap().clone();
+    let captured = server.requests();
     assert_eq!(
         captured[0].headers["x-ddg-integration-token"],
         "5a96bc79-19a7-4544-973b-e2da0c9136f9"
@@ -284,7 +215,7 @@ async fn created_and_updated_are_told_apart_by_status() {
     for status in [200, 201] {
         let server = CaptureServer::start(json_reply(status, contact_json())).await;
         let response = import(
-            &server.client(),
+            &client(&server),
             "email",
             "ann@example.com",
             &types::ImportContactRequest::default(),
@@ -315,7 +246,7 @@ async fn documented_error_bodies_parse_into_the_typed_error() {
         let body = json!({"errorCode": code, "description": "nope", "details": [{"item": "identifiers.email", "description": "taken"}]});
         let server = CaptureServer::start(json_reply(status, body)).await;
         let err = import(
-            &server.client(),
+            &client(&server),
             "email",
             "ann@example.com",
             &types::ImportContactRequest::default(),
@@ -333,18 +264,12 @@ async fn documented_error_bodies_parse_into_the_typed_error() {
 
 #[tokio::test]
 async fn a_429_with_a_non_json_body_still_reports_its_status_and_rate_limit_headers() {
-    let reply = Reply {
-        status: 429,
-        headers: vec![
-            ("content-type", "text/html"),
-            ("x-ratelimit-limit", "35"),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "12"),
-        ],
-        body: "<html>Too Many Requests</html>".into(),
-    };
-    let server = CaptureServer::start(reply).await;
-    let client = server.client();
+    let reply = Reply::text(429, "text/html", "<html>Too Many Requests</html>")
+        .header("x-ratelimit-limit", "35")
+        .header("x-ratelimit-remaining", "0")
+        .header("x-ratelimit-reset", "12");
+    let server = CaptureServer::start(vec![reply]).await;
+    let client = client(&server);
     let (result, head) = capture_response_head(import(
         &client,
         "email",
@@ -363,14 +288,10 @@ async fn a_429_with_a_non_json_body_still_reports_its_status_and_rate_limit_head
 
 #[tokio::test]
 async fn a_500_with_a_non_json_body_reports_its_status_and_body() {
-    let reply = Reply {
-        status: 500,
-        headers: vec![("content-type", "text/plain")],
-        body: "upstream exploded".into(),
-    };
-    let server = CaptureServer::start(reply).await;
+    let server =
+        CaptureServer::start(vec![Reply::text(500, "text/plain", "upstream exploded")]).await;
     let err = import(
-        &server.client(),
+        &client(&server),
         "email",
         "ann@example.com",
         &types::ImportContactRequest::default(),
@@ -387,13 +308,8 @@ async fn a_500_with_a_non_json_body_reports_its_status_and_body() {
 #[tokio::test]
 async fn concurrent_calls_capture_their_own_response_heads() {
     let ok = CaptureServer::start(json_reply(200, contact_json())).await;
-    let limited = CaptureServer::start(Reply {
-        status: 429,
-        headers: vec![],
-        body: String::new(),
-    })
-    .await;
-    let (ok_client, limited_client) = (ok.client(), limited.client());
+    let limited = CaptureServer::start(vec![Reply::text(429, "text/plain", "")]).await;
+    let (ok_client, limited_client) = (client(&ok), client(&limited));
     let body = types::ImportContactRequest::default();
     let ((_, a), (_, b)) = tokio::join!(
         capture_response_head(import(&ok_client, "email", "a@b.co", &body)),
@@ -418,9 +334,9 @@ async fn the_v2_put_body_carries_only_what_the_caller_set() {
         opt_in_type: None,
         status: None,
     };
-    let contact = server.client().update_contact(100, &body).await.unwrap();
+    let contact = client(&server).update_contact(100, &body).await.unwrap();
     assert_eq!(contact.id, Some(100));
-    let request = server.only_request();
+    let request = only_request(&server);
     assert_eq!(request.method, "PUT");
     assert_eq!(request.path, "/v2/contacts/100");
     assert_eq!(
@@ -444,7 +360,7 @@ async fn v2_errors_parse_into_the_message_type() {
         opt_in_type: None,
         status: None,
     };
-    let err = server.client().update_contact(5, &body).await.unwrap_err();
+    let err = client(&server).update_contact(5, &body).await.unwrap_err();
     let Error::ErrorResponse(response) = err else {
         panic!("expected a typed error")
     };

@@ -1,0 +1,195 @@
+//! A capture server for wire tests: it binds `127.0.0.1:0`, records each
+//! request exactly as it arrived (method, raw path, query, headers, body) and
+//! answers with scripted replies, the last one repeating.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use dotdigital_capture_server::{CaptureServer, Reply};
+//! let server = CaptureServer::start(vec![Reply::json(201, serde_json::json!({"ok": true}))]).await;
+//! let answer = std::net::TcpStream::connect(server.addr()).is_ok();
+//! assert!(answer);
+//! assert!(server.requests().is_empty());
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
+
+/// One request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    /// `PATCH`, `PUT`, …
+    pub method: String,
+    /// The raw, still percent-encoded path.
+    pub path: String,
+    /// The raw query, if any.
+    pub query: Option<String>,
+    /// Every header.
+    pub headers: HeaderMap,
+    /// The body bytes.
+    pub body: Bytes,
+}
+
+impl Captured {
+    /// The body parsed as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A scripted answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+    /// A delay before answering.
+    pub delay: Duration,
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: u16, body: serde_json::Value) -> Self {
+        Reply {
+            status,
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: body.to_string(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// A plain-text answer (e.g. a gateway's HTML error page).
+    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Waits before answering.
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+#[derive(Default)]
+struct State {
+    replies: Vec<Reply>,
+    captured: Vec<Captured>,
+}
+
+/// A running capture server; it stops when the test's runtime ends.
+#[derive(Clone)]
+pub struct CaptureServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for CaptureServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaptureServer {
+    /// Starts a server answering with `replies` in order; the last repeats.
+    ///
+    /// # Panics
+    /// If `replies` is empty or no loopback port can be bound (test setup errors).
+    pub async fn start(replies: Vec<Reply>) -> Self {
+        assert!(
+            !replies.is_empty(),
+            "a capture server needs at least one reply"
+        );
+        let state = Arc::new(Mutex::new(State {
+            replies,
+            captured: Vec::new(),
+        }));
+        let shared = state.clone();
+        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let state = shared.clone();
+            async move { answer(state, request).await }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        CaptureServer { addr, state }
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<Captured> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .captured
+            .clone()
+    }
+}
+
+async fn answer(
+    state: Arc<Mutex<State>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let reply = {
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = state.captured.len().min(state.replies.len() - 1);
+        state.captured.push(Captured {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+            body,
+        });
+        state.replies[index].clone()
+    };
+    tokio::time::sleep(reply.delay).await;
+    let mut response = axum::response::Response::new(Body::from(reply.body));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in reply.headers {
+        if let (Ok(name), Ok(value)) = (name.parse::<axum::http::HeaderName>(), value.parse()) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}

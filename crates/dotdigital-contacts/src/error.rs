@@ -1,0 +1,197 @@
+//! The one error type of the crate.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::rate_limit::RateLimit;
+
+/// Whether a failed request may have reached Dotdigital, so that a bulk sync
+/// can account for every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing left the machine (invalid input, bad configuration, no connection).
+    NotSent,
+    /// The connection broke or timed out after the request was written: the
+    /// change may or may not have been applied.
+    MaybeSent,
+    /// Dotdigital answered, so it received the request.
+    Sent,
+}
+
+/// One item of a v3 error's `details`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
+    /// The field, identifier or item concerned.
+    pub item: String,
+    /// What is wrong with it.
+    pub description: String,
+}
+
+/// Everything that can go wrong, with what the server said kept intact.
+///
+/// `Display` includes the server's code and message; the HTTP status is kept
+/// even when the body is not JSON. No variant ever holds a password or token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input breaks a documented limit; nothing was sent.
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        /// The field, e.g. `identifiers.email` or `lists`.
+        field: String,
+        /// The rule it breaks, with the limit.
+        reason: String,
+    },
+
+    /// The client cannot be built (a missing or invalid setting or environment variable).
+    #[error("configuration: {setting}: {reason}")]
+    Configuration {
+        /// The setting or environment variable, e.g. `DOTDIGITAL_API_USER`.
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A v3 error answer (`errorCode`, `description`, `details`).
+    #[error(
+        "HTTP {status}: {error_code}: {description}{}",
+        details_suffix(details)
+    )]
+    Api {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Dotdigital's namespaced code, e.g. `contacts:idAlreadyExists`.
+        error_code: String,
+        /// Dotdigital's description.
+        description: String,
+        /// Per-item details.
+        details: Vec<ErrorDetail>,
+    },
+
+    /// A v2 error answer (`{"message": "… ERROR_…"}`).
+    #[error("HTTP {status}: {message}")]
+    ApiV2 {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The whole message.
+        message: String,
+        /// The `ERROR_…` token at the end of the message, when there is one.
+        error_token: Option<String>,
+    },
+
+    /// 401: the API user or password is wrong, or the user is disabled.
+    #[error("HTTP 401 unauthorized: {message} (check the API user and password)")]
+    Unauthorized {
+        /// What the server said.
+        message: String,
+    },
+
+    /// 403: access denied; most often the account lives in another region.
+    #[error("HTTP 403 forbidden: {message} (is the region right? accounts live in r1, r2 or r3)")]
+    Forbidden {
+        /// What the server said.
+        message: String,
+    },
+
+    /// 429: the API user's call-rate limit is exhausted (after any retries).
+    #[error("HTTP 429 rate limited: {message} ({rate_limit})")]
+    RateLimited {
+        /// The `X-RateLimit-*` and `Retry-After` headers of the answer.
+        rate_limit: RateLimit,
+        /// What the server said.
+        message: String,
+    },
+
+    /// No answer: connection refused, reset, dropped or timed out.
+    #[error("transport error ({delivery:?}): {source}")]
+    Transport {
+        /// Whether the request may have been applied.
+        delivery: Delivery,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// An answer this client does not expect (an undocumented status, or a
+    /// body that is not the documented JSON); status and body are kept.
+    #[error("unexpected HTTP {status}: {body}")]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The body as text (truncated to 4 KiB).
+        body: String,
+    },
+}
+
+fn details_suffix(details: &[ErrorDetail]) -> String {
+    details
+        .iter()
+        .map(|d| format!("; {}: {}", d.item, d.description))
+        .collect()
+}
+
+impl Error {
+    pub(crate) fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn configuration(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Configuration {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. }
+            | Error::ApiV2 { status, .. }
+            | Error::UnexpectedResponse { status, .. } => Some(*status),
+            Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
+            Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::Validation { .. } | Error::Configuration { .. } | Error::Transport { .. } => {
+                None
+            }
+        }
+    }
+
+    /// Whether the request may have reached Dotdigital.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::Validation { .. } | Error::Configuration { .. } => Delivery::NotSent,
+            Error::Transport { delivery, .. } => *delivery,
+            _ => Delivery::Sent,
+        }
+    }
+
+    /// Whether trying the same request again may succeed: 429, 502, 503, 504
+    /// and transport errors. Other answers mean the request itself is wrong.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Transport { .. } => true,
+            Error::UnexpectedResponse { status, .. } | Error::Api { status, .. } => {
+                matches!(status.as_u16(), 502..=504)
+            }
+            _ => false,
+        }
+    }
+
+    /// The rate-limit headers of a 429 answer.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        match self {
+            Error::RateLimited { rate_limit, .. } => Some(rate_limit),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before trying again, if it said.
+    pub(crate) fn server_wait(&self) -> Option<Duration> {
+        self.rate_limit().and_then(RateLimit::wait)
+    }
+}

@@ -1,0 +1,185 @@
+//! Sending one request: retries, and turning every kind of answer into [`Error`].
+
+use std::future::Future;
+
+use dotdigital_contacts_api::{ResponseHead, ResponseValue, capture_response_head, types};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::error::{Delivery, ErrorDetail};
+use crate::{ContactsClient, Error, RateLimit};
+
+/// Whether sending a request twice has the same effect as sending it once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// PUT, and PATCH without consent records: retry any retryable error.
+    Safe,
+    /// PATCH with consent records appends them again if the first attempt was
+    /// applied: retry only when it certainly was not (no connection, 429).
+    OnlyIfNotApplied,
+}
+
+/// A successful answer with what the caller may want from its head.
+pub(crate) struct Answer<T> {
+    pub(crate) value: ResponseValue<T>,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) attempts: u32,
+}
+
+impl ContactsClient {
+    /// Runs `call` until it succeeds, fails for good, or the retry policy is spent.
+    pub(crate) async fn execute<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        repeat: Repeat,
+        mut call: F,
+    ) -> Result<Answer<T>, Error>
+    where
+        E: ErrorBody,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, dotdigital_contacts_api::Error<E>>>,
+    {
+        let mut retry = 0;
+        loop {
+            let (result, head) = capture_response_head(call()).await;
+            let error = match result {
+                Ok(value) => {
+                    let rate_limit = RateLimit::from_headers(value.headers());
+                    return Ok(Answer {
+                        value,
+                        rate_limit,
+                        attempts: retry + 1,
+                    });
+                }
+                Err(error) => to_error(error, head).await,
+            };
+            let may_repeat = match repeat {
+                Repeat::Safe => error.is_retryable(),
+                Repeat::OnlyIfNotApplied => {
+                    matches!(error, Error::RateLimited { .. })
+                        || error.delivery() == Delivery::NotSent && error.is_retryable()
+                }
+            };
+            let delay = if may_repeat {
+                self.retry
+                    .delay(retry, error.server_wait(), fastrand::f64())
+            } else {
+                None
+            };
+            let Some(delay) = delay else {
+                return Err(error);
+            };
+            retry += 1;
+            tracing::warn!(operation, retry, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// An operation's documented error body.
+pub(crate) trait ErrorBody {
+    fn into_error(self, status: StatusCode, headers: &HeaderMap) -> Error;
+}
+
+impl ErrorBody for types::ErrorResponse {
+    fn into_error(self, status: StatusCode, headers: &HeaderMap) -> Error {
+        let message = format!("{}: {}", self.error_code, self.description);
+        by_status(status, headers, message).unwrap_or_else(|| Error::Api {
+            status,
+            error_code: self.error_code,
+            description: self.description,
+            details: self
+                .details
+                .into_iter()
+                .map(|d| ErrorDetail {
+                    item: d.item,
+                    description: d.description,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl ErrorBody for types::ApiMessage {
+    fn into_error(self, status: StatusCode, headers: &HeaderMap) -> Error {
+        by_status(status, headers, self.message.clone()).unwrap_or_else(|| {
+            let error_token = self
+                .message
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .find(|w| w.starts_with("ERROR_"))
+                .map(str::to_owned);
+            Error::ApiV2 {
+                status,
+                message: self.message,
+                error_token,
+            }
+        })
+    }
+}
+
+/// The statuses that mean the same whatever the operation and body.
+fn by_status(status: StatusCode, headers: &HeaderMap, message: String) -> Option<Error> {
+    match status {
+        StatusCode::UNAUTHORIZED => Some(Error::Unauthorized { message }),
+        StatusCode::FORBIDDEN => Some(Error::Forbidden { message }),
+        StatusCode::TOO_MANY_REQUESTS => Some(Error::RateLimited {
+            rate_limit: RateLimit::from_headers(headers).unwrap_or_default(),
+            message,
+        }),
+        _ => None,
+    }
+}
+
+/// An answer whose body is not the documented JSON: keep status and text.
+fn undocumented(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    const KEEP: usize = 4096;
+    let text = String::from_utf8_lossy(&body[..body.len().min(KEEP)]).into_owned();
+    // A v3-shaped error under an undocumented status (e.g. 500) is still one.
+    if let Ok(parsed) = serde_json::from_slice::<types::ErrorResponse>(body) {
+        return parsed.into_error(status, headers);
+    }
+    let message = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("no body").to_owned()
+    } else {
+        text.clone()
+    };
+    by_status(status, headers, message).unwrap_or(Error::UnexpectedResponse { status, body: text })
+}
+
+async fn to_error<E: ErrorBody>(
+    error: dotdigital_contacts_api::Error<E>,
+    head: Option<ResponseHead>,
+) -> Error {
+    use dotdigital_contacts_api::Error as Api;
+    match error {
+        Api::ErrorResponse(response) => {
+            let (status, headers) = (response.status(), response.headers().clone());
+            response.into_inner().into_error(status, &headers)
+        }
+        Api::InvalidResponsePayload(body, _) => match head {
+            Some(head) => undocumented(head.status, &head.headers, &body),
+            None => Error::UnexpectedResponse {
+                status: StatusCode::OK,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            },
+        },
+        Api::UnexpectedResponse(response) => {
+            let (status, headers) = (response.status(), response.headers().clone());
+            let body = response.bytes().await.unwrap_or_default();
+            undocumented(status, &headers, &body)
+        }
+        Api::CommunicationError(source) => {
+            let delivery = if source.is_connect() || source.is_builder() {
+                Delivery::NotSent
+            } else {
+                Delivery::MaybeSent
+            };
+            Error::Transport { delivery, source }
+        }
+        Api::ResponseBodyError(source) | Api::InvalidUpgrade(source) => Error::Transport {
+            delivery: Delivery::Sent,
+            source,
+        },
+        Api::InvalidRequest(reason) | Api::Custom(reason) => Error::validation("request", reason),
+    }
+}

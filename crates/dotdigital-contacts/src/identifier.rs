@@ -1,0 +1,106 @@
+//! Which contact a v3 import addresses: the `{identifier}/{value}` of the path.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, validation};
+
+/// The identifier a v3 import looks the contact up by.
+///
+/// ```
+/// use dotdigital_contacts::Identifier;
+/// assert_eq!(Identifier::email("ann@example.com").name(), "email");
+/// assert_eq!(Identifier::contact_id(42).value(), "42");
+/// assert_eq!(Identifier::custom("crmId", "A-1").name(), "crmId");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "identifier", content = "value", rename_all = "camelCase")]
+pub enum Identifier {
+    /// By email address.
+    Email(String),
+    /// By mobile number, E.164 (digits, optionally after `+`).
+    MobileNumber(String),
+    /// By Dotdigital's contact id.
+    ContactId(u64),
+    /// By a custom identifier defined in the account.
+    Custom {
+        /// The custom identifier's name (1–50 of `A-Z a-z 0-9 - _`).
+        name: String,
+        /// Its value.
+        value: String,
+    },
+}
+
+impl Identifier {
+    /// By email address.
+    pub fn email(email: impl Into<String>) -> Self {
+        Identifier::Email(email.into())
+    }
+
+    /// By mobile number (E.164: `447123123123` or `+447123123123`).
+    pub fn mobile_number(number: impl Into<String>) -> Self {
+        Identifier::MobileNumber(number.into())
+    }
+
+    /// By contact id.
+    pub fn contact_id(id: u64) -> Self {
+        Identifier::ContactId(id)
+    }
+
+    /// By a custom identifier of the account, e.g. `custom("crmId", "A-1")`.
+    pub fn custom(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Identifier::Custom {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The path's `{identifier}`.
+    pub fn name(&self) -> &str {
+        match self {
+            Identifier::Email(_) => "email",
+            Identifier::MobileNumber(_) => "mobileNumber",
+            Identifier::ContactId(_) => "contactId",
+            Identifier::Custom { name, .. } => name,
+        }
+    }
+
+    /// The path's `{value}`.
+    pub fn value(&self) -> String {
+        match self {
+            Identifier::Email(v)
+            | Identifier::MobileNumber(v)
+            | Identifier::Custom { value: v, .. } => v.clone(),
+            Identifier::ContactId(id) => id.to_string(),
+        }
+    }
+
+    /// Checks the documented limits and the value's type for the identifier.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let value = self.value();
+        validation::identifier_name("identifier", self.name())?;
+        validation::identifier_value("value", &value)?;
+        match self {
+            Identifier::Email(email) => validation::email("value", email),
+            Identifier::MobileNumber(number) => validation::mobile_number("value", number),
+            Identifier::ContactId(_) => validation::contact_id("value", &value),
+            Identifier::Custom { name, .. }
+                if name == "contactId" || name == "email" || name == "mobileNumber" =>
+            {
+                Err(Error::validation(
+                    "identifier",
+                    format!(
+                        "{name:?} is a built-in identifier, not a custom one; use its own constructor"
+                    ),
+                ))
+            }
+            Identifier::Custom { .. } => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Display for Identifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.name(), self.value())
+    }
+}

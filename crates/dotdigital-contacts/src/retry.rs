@@ -1,0 +1,153 @@
+//! When and how long to wait before trying a request again.
+
+use std::time::Duration;
+
+/// Bounded exponential backoff with jitter, honouring the server's
+/// `Retry-After` / `X-RateLimit-Reset`.
+///
+/// Only 429, 502, 503, 504 and transport errors are retried; any other answer
+/// means the request itself is wrong and is returned at once.
+///
+/// ```
+/// use std::time::Duration;
+/// use dotdigital_contacts::RetryPolicy;
+/// let policy = RetryPolicy::default().max_retries(5).initial_backoff(Duration::from_millis(100));
+/// assert_eq!(policy.get_max_retries(), 5);
+/// assert_eq!(RetryPolicy::none().get_max_retries(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_server_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 retries, 250 ms doubling to at most 8 s, and at most 60 s when the
+    /// server says how long to wait (a Dotdigital rate-limit window is a minute).
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+            max_server_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// How many times a request is tried again after the first attempt.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first backoff; it doubles on each retry.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The largest backoff between two attempts.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The longest wait the client accepts when the server says how long to
+    /// wait; a longer one is returned as an error instead of slept through.
+    pub fn max_server_wait(mut self, wait: Duration) -> Self {
+        self.max_server_wait = wait;
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The wait before retry number `retry` (0-based), or `None` when the
+    /// request must not be retried again.
+    ///
+    /// The backoff is `initial * 2^retry`, capped at the maximum, with "equal
+    /// jitter": a uniform draw (`jitter` in `0.0..1.0`) picks a point in its
+    /// upper half, so concurrent clients spread out but never retry at once.
+    /// A wait the server asked for is honoured when it is longer.
+    pub fn delay(
+        &self,
+        retry: u32,
+        server_wait: Option<Duration>,
+        jitter: f64,
+    ) -> Option<Duration> {
+        if retry >= self.max_retries {
+            return None;
+        }
+        let exponential = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.min(31)));
+        let capped = exponential.min(self.max_backoff);
+        let backoff = capped.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0));
+        match server_wait {
+            Some(wait) if wait > self.max_server_wait => None,
+            Some(wait) => Some(wait.max(backoff)),
+            None => Some(backoff),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jitter_stays_in_the_upper_half() {
+        let policy = RetryPolicy::default()
+            .max_retries(10)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1));
+        for retry in 0..10 {
+            let full = Duration::from_millis(100 * 2u64.pow(retry)).min(Duration::from_secs(1));
+            assert_eq!(policy.delay(retry, None, 1.0), Some(full));
+            assert_eq!(policy.delay(retry, None, 0.0), Some(full / 2));
+            let mid = policy.delay(retry, None, 0.37).unwrap();
+            assert!(
+                mid >= full / 2 && mid <= full,
+                "{mid:?} outside [{:?}, {full:?}]",
+                full / 2
+            );
+        }
+        assert_eq!(
+            policy.delay(10, None, 0.5),
+            None,
+            "no more retries than configured"
+        );
+    }
+
+    #[test]
+    fn the_servers_wait_is_honoured_up_to_the_limit() {
+        let policy = RetryPolicy::default().max_server_wait(Duration::from_secs(30));
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(12)), 0.5),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::ZERO), 1.0),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(policy.delay(0, Some(Duration::from_secs(31)), 0.5), None);
+    }
+
+    #[test]
+    fn none_never_retries() {
+        assert_eq!(RetryPolicy::none().delay(0, None, 0.5), None);
+    }
+}

@@ -1,0 +1,150 @@
+//! v2 "Update contact": `PUT /v2/contacts/{id}`, a full replace.
+
+use dotdigital_contacts_api::types::{self, ApiContactEmailType, ApiContactOptInType};
+
+use crate::execute::Repeat;
+use crate::{ContactsClient, DataFieldValue, DataFields, Error, RateLimit, validation};
+
+/// The answer to a successful v2 update.
+#[derive(Debug, Clone)]
+pub struct UpdatedContact {
+    /// The contact as stored (its `dataFields` list every field of the account).
+    pub contact: types::ApiContact,
+    /// The `X-RateLimit-*` headers of the answer, if sent.
+    pub rate_limit: Option<RateLimit>,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+/// A v2 update being prepared. Made by [`ContactsClient::update_contact`] or
+/// [`ContactsClient::update_contact_resetting_types`].
+#[derive(Debug, Clone)]
+#[must_use = "an update does nothing until .send().await"]
+pub struct UpdateContact<'c> {
+    client: &'c ContactsClient,
+    id: i32,
+    email: String,
+    opt_in_type: Option<ApiContactOptInType>,
+    email_type: Option<ApiContactEmailType>,
+    status: Option<types::ApiContactStatus>,
+    data_fields: DataFields,
+}
+
+impl ContactsClient {
+    /// Starts a v2 full replace of contact `id` (0, or an unknown id with a new
+    /// email, creates a contact).
+    ///
+    /// A v2 PUT resets a missing opt-in type to `Unknown` and a missing email
+    /// type to `PlainText`, so both are required here.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dotdigital_contacts::ContactsClient) -> Result<(), dotdigital_contacts::Error> {
+    /// use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
+    /// let updated = client
+    ///     .update_contact(100, "john@example.com", ApiContactOptInType::Single, ApiContactEmailType::Html)
+    ///     .set("FIRSTNAME", "John")
+    ///     .clear("POSTCODE")
+    ///     .send()
+    ///     .await?;
+    /// println!("contact {:?}", updated.contact.id);
+    /// # Ok(()) }
+    /// ```
+    pub fn update_contact(
+        &self,
+        id: i32,
+        email: impl Into<String>,
+        opt_in_type: ApiContactOptInType,
+        email_type: ApiContactEmailType,
+    ) -> UpdateContact<'_> {
+        UpdateContact {
+            client: self,
+            id,
+            email: email.into(),
+            opt_in_type: Some(opt_in_type),
+            email_type: Some(email_type),
+            status: None,
+            data_fields: DataFields::new(),
+        }
+    }
+
+    /// Starts a v2 full replace that leaves out the opt-in and email types, so
+    /// Dotdigital resets them to `Unknown` and `PlainText`. Use this only when
+    /// that reset is what you want.
+    pub fn update_contact_resetting_types(
+        &self,
+        id: i32,
+        email: impl Into<String>,
+    ) -> UpdateContact<'_> {
+        UpdateContact {
+            client: self,
+            id,
+            email: email.into(),
+            opt_in_type: None,
+            email_type: None,
+            status: None,
+            data_fields: DataFields::new(),
+        }
+    }
+}
+
+impl UpdateContact<'_> {
+    /// Writes a data field.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<DataFieldValue>) -> Self {
+        self.data_fields.set(key, value);
+        self
+    }
+
+    /// Empties a data field (sends `"value": null`).
+    pub fn clear(mut self, key: impl Into<String>) -> Self {
+        self.data_fields.clear(key);
+        self
+    }
+
+    /// Sets the contact's status.
+    pub fn status(mut self, status: types::ApiContactStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Checks every documented limit and builds the request body, without
+    /// sending anything.
+    pub fn to_request(&self) -> Result<types::ApiContactUpdate, Error> {
+        if self.id < 0 {
+            return Err(Error::validation(
+                "id",
+                format!("must be 0 (create) or a contact id, got {}", self.id),
+            ));
+        }
+        validation::email("email", &self.email)?;
+        self.data_fields.validate()?;
+        Ok(types::ApiContactUpdate {
+            id: None,
+            email: self
+                .email
+                .parse()
+                .map_err(|_| Error::validation("email", "must not be empty"))?,
+            opt_in_type: self.opt_in_type,
+            email_type: self.email_type,
+            data_fields: self.data_fields.to_v2(),
+            status: self.status,
+        })
+    }
+
+    /// Validates, sends (retrying as the client's policy allows) and returns
+    /// the stored contact.
+    pub async fn send(self) -> Result<UpdatedContact, Error> {
+        let body = self.to_request()?;
+        let api = &self.client.api;
+        let answer = self
+            .client
+            .execute("updateContact", Repeat::Safe, || {
+                api.update_contact(self.id, &body)
+            })
+            .await?;
+        Ok(UpdatedContact {
+            contact: answer.value.into_inner(),
+            rate_limit: answer.rate_limit,
+            attempts: answer.attempts,
+        })
+    }
+}

@@ -1,0 +1,164 @@
+//! The documented limits, checked before anything is sent. Each check names
+//! the field and the limit in its error.
+
+use crate::Error;
+
+/// Identifier names (path `identifier`, custom identifier names): 1–50
+/// characters of `A-Z a-z 0-9 - _`.
+pub(crate) fn identifier_name(field: &str, name: &str) -> Result<(), Error> {
+    let length = name.chars().count();
+    if !(1..=50).contains(&length) {
+        return Err(Error::validation(
+            field,
+            format!("must be 1 to 50 characters, got {length}"),
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(Error::validation(
+            field,
+            format!("may hold only letters, digits, '-' and '_', got {bad:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Identifier values: 1–256 characters.
+pub(crate) fn identifier_value(field: &str, value: &str) -> Result<(), Error> {
+    let length = value.chars().count();
+    if !(1..=256).contains(&length) {
+        return Err(Error::validation(
+            field,
+            format!("must be 1 to 256 characters, got {length}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A pragmatic email syntax check: one `@`, a local part of 1–64 and a domain
+/// of 1–253 characters with a dot and no empty label, no white space, at most
+/// 254 characters in all. Dotdigital applies its own, stricter rules.
+pub(crate) fn email(field: &str, value: &str) -> Result<(), Error> {
+    let invalid = |why: &str| {
+        Err(Error::validation(
+            field,
+            format!("{value:?} is not an email address: {why}"),
+        ))
+    };
+    if value.chars().count() > 254 {
+        return invalid("longer than 254 characters");
+    }
+    if value.chars().any(char::is_whitespace) {
+        return invalid("contains white space");
+    }
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return invalid("no '@'");
+    };
+    if local.is_empty() || local.chars().count() > 64 || local.contains('@') {
+        return invalid("the part before '@' must be 1 to 64 characters without '@'");
+    }
+    if domain.chars().count() > 253 || !domain.contains('.') || domain.split('.').any(str::is_empty)
+    {
+        return invalid("the domain must have a dot and no empty part");
+    }
+    Ok(())
+}
+
+/// E.164: an optional `+`, then 7 to 15 digits, the first not 0. Spaces,
+/// dashes and brackets are rejected, not stripped: the client never guesses
+/// which digits were meant (`+44 7123 123123` must be sent as `447123123123`).
+pub(crate) fn mobile_number(field: &str, value: &str) -> Result<(), Error> {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    let ok = (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if ok {
+        return Ok(());
+    }
+    let suggestion: String = value.chars().filter(char::is_ascii_digit).collect();
+    Err(Error::validation(
+        field,
+        format!(
+            "{value:?} is not an E.164 mobile number (7 to 15 digits, optionally after '+', no spaces; e.g. {suggestion:?})"
+        ),
+    ))
+}
+
+/// Contact ids: digits only.
+pub(crate) fn contact_id(field: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::validation(
+            field,
+            format!("{value:?} is not a contact id (digits only)"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for good in [
+            "ann@example.com",
+            "a.b+tag@sub.example.co.uk",
+            "zoë@exämple.com",
+        ] {
+            assert!(email("e", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "ann @example.com",
+            "ann@example..com",
+            "a@b@example.com",
+        ] {
+            assert!(email("e", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mobile_numbers_follow_e164_and_are_never_rewritten() {
+        for good in ["447123123123", "+447123123123", "1234567"] {
+            assert!(mobile_number("m", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "+44 7123 123123",
+            "07123123123",
+            "123456",
+            "1234567890123456",
+            "44-7123",
+            "",
+        ] {
+            assert!(mobile_number("m", bad).is_err(), "{bad}");
+        }
+        let err = mobile_number("identifiers.mobileNumber", "+44 7123 123123")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("identifiers.mobileNumber") && err.contains("\"447123123123\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn identifier_names() {
+        assert!(identifier_name("identifier", "crm_id-2").is_ok());
+        assert!(identifier_name("identifier", &"a".repeat(50)).is_ok());
+        assert!(
+            identifier_name("identifier", &"a".repeat(51))
+                .unwrap_err()
+                .to_string()
+                .contains("1 to 50")
+        );
+        assert!(identifier_name("identifier", "").is_err());
+        assert!(identifier_name("identifier", "crm id").is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! Shared by the wrapper's tests: a client pointed at a capture server.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses its own subset of these helpers"
+)]
+
+use std::time::Duration;
+
+use dotdigital_capture_server::{CaptureServer, Reply};
+use dotdigital_contacts::{ContactsClient, RetryPolicy};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "pa55-w0rd!";
+
+pub fn client(server: &CaptureServer) -> ContactsClient {
+    client_with_retries(server, RetryPolicy::none())
+}
+
+pub fn client_with_retries(server: &CaptureServer, policy: RetryPolicy) -> ContactsClient {
+    ContactsClient::builder()
+        .base_url(server.base_url())
+        .credentials("apiuser-1@apiconnector.com", PASSWORD)
+        .retry_policy(policy)
+        .build()
+        .unwrap()
+}
+
+/// Retries without real waiting: 1 ms backoffs.
+pub fn fast_retries(retries: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(retries)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(2))
+}
+
+pub fn contact_json() -> Value {
+    json!({
+        "contactId": 7,
+        "status": "subscribed",
+        "created": "2026-01-05T09:30:00Z",
+        "updated": "2026-01-05T09:30:00Z",
+        "identifiers": {"email": "ann@example.com"},
+        "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null}
+    })
+}
+
+pub fn ok(status: u16) -> Reply {
+    Reply::json(status, contact_json())
+}

@@ -5,6 +5,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use dotdigital_contacts_api::types::{self, MergeOption};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::execute::Repeat;
 use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateLimit, validation};
@@ -43,12 +45,23 @@ pub struct ImportedContact {
 ///     "Mozilla/5.0",
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ConsentRecord {
+    /// The consent text shown to the contact (not empty).
+    #[schemars(length(min = 1))]
     text: String,
+    /// When consent was given.
+    #[serde(rename = "dateTimeConsented")]
     consented_at: DateTime<Utc>,
+    /// The absolute URL of the page where consent was given.
+    #[schemars(url)]
     url: String,
+    /// The contact's IPv4 or IPv6 address.
+    #[schemars(with = "std::net::IpAddr")]
     ip_address: String,
+    /// The browser's user agent (not empty).
+    #[schemars(length(min = 1))]
     user_agent: String,
 }
 

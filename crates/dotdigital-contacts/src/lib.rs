@@ -71,6 +71,23 @@ pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
 pub use update::{UpdateContact, UpdatedContact};
 
+/// JSON Schemas of the public input types, keyed by the spec schema each must
+/// stay compatible with (`cargo xtask check` holds them against the spec).
+///
+/// ```
+/// let schemas = dotdigital_contacts::input_json_schemas();
+/// assert!(schemas["ConsentRecord"]["properties"]["dateTimeConsented"].is_object());
+/// ```
+pub fn input_json_schemas() -> std::collections::BTreeMap<&'static str, serde_json::Value> {
+    fn schema<T: schemars::JsonSchema>() -> serde_json::Value {
+        schemars::schema_for!(T).to_value()
+    }
+    std::collections::BTreeMap::from([
+        ("ConsentRecord", schema::<ConsentRecord>()),
+        ("ImportContactRequest.dataFields", schema::<DataFields>()),
+    ])
+}
+
 /// The wire types generated from the spec (enums for channels, opt-in types
 /// and statuses; the stored contact).
 pub use dotdigital_contacts_api::types;

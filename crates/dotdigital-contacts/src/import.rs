@@ -342,6 +342,65 @@ impl ImportContact<'_> {
         self
     }
 
+    /// Adds everything in a request body read from JSON (a file, a JSONL row)
+    /// to this import. Limits are still checked at [`send`](Self::send); a
+    /// data-field value that is an array or object is refused here.
+    ///
+    /// ```
+    /// # let client = dotdigital_contacts::ContactsClient::builder().credentials("u", "p").build().unwrap();
+    /// use dotdigital_contacts::{Identifier, types};
+    /// let body: types::ImportContactRequest =
+    ///     serde_json::from_str(r#"{"identifiers": {"email": "ann@example.com"}, "dataFields": {"POSTCODE": null}, "lists": [7]}"#).unwrap();
+    /// let request = client.import_contact(Identifier::email("ann@example.com")).apply(body).unwrap().to_request().unwrap();
+    /// assert_eq!(request.data_fields["POSTCODE"], serde_json::Value::Null);
+    /// ```
+    pub fn apply(mut self, request: types::ImportContactRequest) -> Result<Self, Error> {
+        if let Some(identifiers) = request.identifiers {
+            self.email = identifiers.email.or(self.email);
+            self.mobile_number = identifiers.mobile_number.or(self.mobile_number);
+            self.custom_identifiers.extend(identifiers.extra);
+        }
+        for (key, value) in request.data_fields {
+            if value.is_null() {
+                self.data_fields.clear(key);
+            } else {
+                let value = DataFieldValue::try_from(value)
+                    .map_err(|reason| Error::validation(format!("dataFields.{key}"), reason))?;
+                self.data_fields.set(key, value);
+            }
+        }
+        if let Some(channels) = request.channel_properties {
+            if let Some(email) = channels.email {
+                let redirect_url = email
+                    .resubscribe_options
+                    .as_ref()
+                    .and_then(|o| o.redirect_url_after_challenge.clone());
+                self.email_channel = Some(EmailChannel {
+                    update: email,
+                    redirect_url,
+                });
+            }
+            self.sms_status = channels.sms.and_then(|c| c.status).or(self.sms_status);
+            self.whats_app_status = channels
+                .whats_app
+                .and_then(|c| c.status)
+                .or(self.whats_app_status);
+        }
+        self.lists.extend(request.lists);
+        self.preferences.extend(request.preferences);
+        self.consent_records
+            .extend(request.consent_records.into_iter().map(|r| {
+                ConsentRecord::new(
+                    r.text.to_string(),
+                    r.date_time_consented,
+                    r.url,
+                    r.ip_address.to_string(),
+                    r.user_agent.to_string(),
+                )
+            }));
+        Ok(self)
+    }
+
     /// Checks every documented limit and builds the request body, without
     /// sending anything.
     pub fn to_request(&self) -> Result<types::ImportContactRequest, Error> {

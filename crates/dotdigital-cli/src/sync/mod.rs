@@ -1,0 +1,296 @@
+//! `dotdigital contacts sync`: stream rows from a file, import them with
+//! bounded concurrency and rate-limit pacing, and account for every row.
+
+mod input;
+mod pacer;
+mod report;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dotdigital_contacts::{ContactsClient, Delivery, ImportOutcome};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::{Semaphore, mpsc};
+
+pub use input::Format;
+use input::{Row, Source};
+use pacer::Pacer;
+use report::{DoneRows, Line, Report, Status};
+
+use crate::MergeOption;
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// A CSV or JSONL file, or - for stdin.
+    input: PathBuf,
+    /// The identifier rows are looked up by: email, mobileNumber, contactId, or a custom identifier's name.
+    #[arg(long)]
+    identifier: String,
+    /// How sent values merge into existing contacts.
+    #[arg(long, value_enum, default_value_t = MergeOption::Overwrite)]
+    merge_option: MergeOption,
+    /// How many imports are in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Write a JSONL report: one line per row (row, identifier, created/updated/failed, error).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Skip the rows the report already records as created or updated, and append to it.
+    #[arg(long, requires = "report")]
+    resume: bool,
+    /// The input format (default: `.jsonl`/`.ndjson` files are JSONL, anything else CSV).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// The CSV cell value that empties a data field (sends null).
+    #[arg(long, default_value = "#CLEAR")]
+    clear_marker: String,
+    #[command(flatten)]
+    pub(crate) target: crate::Target,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    created: u64,
+    updated: u64,
+    failed: u64,
+    skipped: u64,
+}
+
+impl Tally {
+    fn done(&self) -> u64 {
+        self.created + self.updated + self.failed
+    }
+}
+
+pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, String> {
+    let done = match (&args.report, args.resume) {
+        (Some(path), true) => DoneRows::read(path)?,
+        _ => DoneRows::default(),
+    };
+    let mut report = match &args.report {
+        Some(path) => Report::open(path, args.resume)?,
+        None => Report::none(),
+    };
+    let format = args.format.unwrap_or(
+        if matches!(
+            args.input.extension().and_then(|e| e.to_str()),
+            Some("jsonl" | "ndjson")
+        ) {
+            Format::Jsonl
+        } else {
+            Format::Csv
+        },
+    );
+    let mut source = Source::open(
+        &args.input,
+        Some(format),
+        &args.identifier,
+        &args.clear_marker,
+    )?;
+    let total = input::count_rows(&args.input, format);
+
+    // Rows are read on a blocking thread into a small queue: constant memory.
+    let concurrency = usize::from(args.concurrency);
+    let (row_tx, mut row_rx) = mpsc::channel::<Row>(concurrency * 2);
+    let reader = tokio::task::spawn_blocking(move || {
+        while let Some(row) = source.next_row() {
+            if row_tx.blocking_send(row).is_err() {
+                break;
+            }
+        }
+    });
+
+    let (line_tx, mut line_rx) = mpsc::channel::<Line>(concurrency * 2);
+    let pacer = Arc::new(Pacer::new());
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let merge_option = args.merge_option.into();
+    let client = client.clone();
+    let dispatcher = tokio::spawn(async move {
+        let mut skipped = 0u64;
+        let interrupted = tokio::signal::ctrl_c();
+        tokio::pin!(interrupted);
+        loop {
+            let row = tokio::select! {
+                row = row_rx.recv() => match row { Some(row) => row, None => break },
+                _ = &mut interrupted => {
+                    eprintln!("interrupted: finishing the rows in flight; rerun with --resume to continue");
+                    break;
+                }
+            };
+            if done.contains(row.number) {
+                skipped += 1;
+                continue;
+            }
+            let (identifier, body) = match row.import {
+                Ok(import) => import,
+                Err(error) => {
+                    let line = Line {
+                        row: row.number,
+                        identifier: row.key,
+                        status: Status::Failed,
+                        contact_id: None,
+                        error: Some(error),
+                        delivery: Some("not-sent".into()),
+                    };
+                    if line_tx.send(line).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let (client, pacer, line_tx) = (client.clone(), pacer.clone(), line_tx.clone());
+            tokio::spawn(async move {
+                let label = identifier.to_string();
+                pacer.wait_turn().await;
+                let result = match client
+                    .import_contact(identifier)
+                    .merge_option(merge_option)
+                    .apply(body)
+                {
+                    Ok(import) => import.send().await,
+                    Err(error) => Err(error),
+                };
+                let line = match result {
+                    Ok(imported) => {
+                        pacer.observe(imported.rate_limit.as_ref());
+                        let status = if imported.outcome == ImportOutcome::Created {
+                            Status::Created
+                        } else {
+                            Status::Updated
+                        };
+                        Line {
+                            row: row.number,
+                            identifier: label,
+                            status,
+                            contact_id: Some(imported.contact.contact_id),
+                            error: None,
+                            delivery: None,
+                        }
+                    }
+                    Err(error) => {
+                        pacer.observe(error.rate_limit());
+                        let delivery = match error.delivery() {
+                            Delivery::NotSent => "not-sent",
+                            Delivery::MaybeSent => "maybe-sent",
+                            Delivery::Sent => "sent",
+                        };
+                        Line {
+                            row: row.number,
+                            identifier: label,
+                            status: Status::Failed,
+                            contact_id: None,
+                            error: Some(error.to_string()),
+                            delivery: Some(delivery.into()),
+                        }
+                    }
+                };
+                // The receiver lives until every sender is gone.
+                let _ = line_tx.send(line).await;
+                drop(permit);
+            });
+        }
+        skipped
+    });
+
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    let progress = Progress::new(total);
+    while let Some(line) = line_rx.recv().await {
+        match line.status {
+            Status::Created => tally.created += 1,
+            Status::Updated => tally.updated += 1,
+            Status::Failed => tally.failed += 1,
+        }
+        report.write(&line)?;
+        progress.update(&tally, started);
+    }
+    tally.skipped = dispatcher
+        .await
+        .map_err(|e| format!("the sync stopped: {e}"))?;
+    reader.abort();
+    progress.finish();
+
+    let elapsed = started.elapsed();
+    println!(
+        "rows: {} (created {}, updated {}, failed {}, skipped {})",
+        tally.done() + tally.skipped,
+        tally.created,
+        tally.updated,
+        tally.failed,
+        tally.skipped
+    );
+    println!(
+        "elapsed: {:.1}s, {:.1} rows/s",
+        elapsed.as_secs_f64(),
+        tally.done() as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    if let Some(path) = report.path() {
+        println!("report: {}", path.display());
+    }
+    Ok(if tally.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A progress bar on a terminal, a line every few seconds otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    last_line: std::sync::Mutex<Instant>,
+}
+
+impl Progress {
+    fn new(total: Option<u64>) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
+            let template = "{bar:30} {pos}/{len} rows, {per_sec}, eta {eta} {msg}";
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            last_line: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    fn update(&self, tally: &Tally, started: Instant) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(tally.done());
+            bar.set_message(format!(
+                "(created {}, updated {}, failed {})",
+                tally.created, tally.updated, tally.failed
+            ));
+            return;
+        }
+        let mut last = self
+            .last_line
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.elapsed() >= Duration::from_secs(5) {
+            *last = Instant::now();
+            eprintln!(
+                "progress: {} rows (created {}, updated {}, failed {}), {:.0} rows/s",
+                tally.done(),
+                tally.created,
+                tally.updated,
+                tally.failed,
+                tally.done() as f64 / started.elapsed().as_secs_f64().max(1e-9)
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

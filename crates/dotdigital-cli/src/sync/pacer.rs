@@ -1,0 +1,97 @@
+//! Pacing from the `X-RateLimit-*` headers: spread the calls left in the
+//! window evenly over the time left, so a sync runs at the allowed rate
+//! instead of bouncing off 429s.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use dotdigital_contacts::RateLimit;
+use tokio::time::Instant;
+
+#[derive(Debug)]
+pub struct Pacer {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    next_start: Instant,
+    interval: Duration,
+    in_flight: u32,
+}
+
+impl Pacer {
+    pub fn new() -> Self {
+        Pacer {
+            state: Mutex::new(State {
+                next_start: Instant::now(),
+                interval: Duration::ZERO,
+                in_flight: 0,
+            }),
+        }
+    }
+
+    /// Waits for this call's turn.
+    pub async fn wait_turn(&self) {
+        let start = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let start = state.next_start.max(Instant::now());
+            state.next_start = start + state.interval;
+            state.in_flight += 1;
+            start
+        };
+        tokio::time::sleep_until(start).await;
+    }
+
+    /// Learns from an answer's rate-limit headers (none: no limit known).
+    pub fn observe(&self, rate_limit: Option<&RateLimit>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.in_flight = state.in_flight.saturating_sub(1);
+        let (Some(remaining), Some(reset)) = (
+            rate_limit.and_then(|r| r.remaining),
+            rate_limit.and_then(|r| r.reset),
+        ) else {
+            return;
+        };
+        // Calls already on their way will use some of what is left.
+        let budget = remaining.saturating_sub(state.in_flight);
+        if budget == 0 {
+            state.next_start = state.next_start.max(Instant::now() + reset);
+            state.interval = reset / rate_limit.and_then(|r| r.limit).unwrap_or(1).max(1);
+        } else {
+            state.interval = reset / budget;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interval_spreads_what_is_left_over_the_window() {
+        let pacer = Pacer::new();
+        let limit = |remaining, reset| RateLimit {
+            limit: Some(600),
+            remaining: Some(remaining),
+            reset: Some(Duration::from_secs(reset)),
+            ..RateLimit::default()
+        };
+        pacer.observe(Some(&limit(100, 10)));
+        assert_eq!(
+            pacer.state.lock().unwrap().interval,
+            Duration::from_millis(100)
+        );
+        pacer.observe(Some(&limit(0, 30)));
+        let state = pacer.state.lock().unwrap();
+        assert!(
+            state.next_start >= Instant::now() + Duration::from_secs(29),
+            "waits for the window to reset"
+        );
+        assert_eq!(
+            state.interval,
+            Duration::from_millis(50),
+            "then paces at the full rate"
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! The stored contact and how v3 (`Contact`) and v2 (`ApiContact`) show it.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::config::Config;
+
+/// Email format (reported PascalCase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmailType {
+    PlainText,
+    Html,
+}
+
+/// Opt-in type as stored and reported (PascalCase). A request for
+/// `verifiedDouble` is stored as `Double`: it would become `VerifiedDouble`
+/// only once the contact confirms, which never happens in the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OptInType {
+    Unknown,
+    Single,
+    Double,
+}
+
+/// Email channel status (the subset a write can produce).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmailStatus {
+    Subscribed,
+    Unsubscribed,
+    Suppressed,
+    PendingOptIn,
+}
+
+/// SMS and WhatsApp channel status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChannelStatus {
+    NoSubscription,
+    Subscribed,
+    Unsubscribed,
+    Suppressed,
+}
+
+/// A consent record with the time the sandbox stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StoredConsent {
+    pub text: String,
+    pub date_time_consented: String,
+    pub url: String,
+    pub ip_address: String,
+    pub user_agent: String,
+    pub date_time_created: DateTime<Utc>,
+}
+
+/// One contact. `binned` contacts are in the recycle bin.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Contact {
+    pub id: u64,
+    pub email: Option<String>,
+    /// E.164 digits, without `+`.
+    pub mobile_number: Option<String>,
+    /// Custom identifier name to value.
+    pub custom: Vec<(String, String)>,
+    /// Data-field name (as configured) to a non-null, non-empty value.
+    pub data_fields: Vec<(String, Value)>,
+    pub email_type: EmailType,
+    pub opt_in_type: OptInType,
+    pub email_status: EmailStatus,
+    pub sms_status: ChannelStatus,
+    pub whatsapp_status: ChannelStatus,
+    pub lists: Vec<i32>,
+    /// Preference id to opted-in.
+    pub preferences: Vec<(i32, bool)>,
+    pub consent_records: Vec<StoredConsent>,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub binned: bool,
+}
+
+impl Contact {
+    /// A new contact with Dotdigital's defaults: email subscribed, mobile
+    /// channels without subscription (an account whose "mobile subscription"
+    /// setting is off).
+    pub fn new(id: u64, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            email: None,
+            mobile_number: None,
+            custom: Vec::new(),
+            data_fields: Vec::new(),
+            email_type: EmailType::PlainText,
+            opt_in_type: OptInType::Unknown,
+            email_status: EmailStatus::Subscribed,
+            sms_status: ChannelStatus::NoSubscription,
+            whatsapp_status: ChannelStatus::NoSubscription,
+            lists: Vec::new(),
+            preferences: Vec::new(),
+            consent_records: Vec::new(),
+            created: now,
+            updated: now,
+            binned: false,
+        }
+    }
+
+    pub fn data_field(&self, name: &str) -> Option<&Value> {
+        self.data_fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
+    }
+
+    /// Sets (or with `None` clears) a data field; empty strings count as clear.
+    pub fn set_data_field(&mut self, name: &str, value: Option<Value>) {
+        self.data_fields.retain(|(key, _)| key != name);
+        match value {
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(value) => self.data_fields.push((name.to_owned(), value)),
+            None => {}
+        }
+    }
+
+    /// The v3 `ContactStatus`.
+    fn status(&self) -> &'static str {
+        if self.binned {
+            return "binned";
+        }
+        if self.email.is_some() {
+            return email_status_name(self.email_status);
+        }
+        channel_status_name(self.sms_status)
+    }
+
+    /// The v3 `Contact` shape.
+    pub fn to_v3(&self, config: &Config) -> Value {
+        let mut identifiers = Map::new();
+        if let Some(email) = &self.email {
+            identifiers.insert("email".into(), json!(email));
+        }
+        if let Some(mobile) = &self.mobile_number {
+            identifiers.insert("mobileNumber".into(), json!(mobile));
+        }
+        for (name, value) in &self.custom {
+            identifiers.insert(name.clone(), json!(value));
+        }
+        let mut channels = Map::new();
+        if self.email.is_some() {
+            let status = if self.binned {
+                "binned"
+            } else {
+                email_status_name(self.email_status)
+            };
+            channels.insert(
+                "email".into(),
+                json!({
+                    "emailType": match self.email_type {
+                        EmailType::PlainText => "PlainText",
+                        EmailType::Html => "Html",
+                    },
+                    "optInType": opt_in_type_name(self.opt_in_type),
+                    "status": status,
+                }),
+            );
+        }
+        if self.mobile_number.is_some() {
+            let (sms, whatsapp) = if self.binned {
+                ("binned", "noSubscription")
+            } else {
+                (
+                    channel_status_name(self.sms_status),
+                    channel_status_name(self.whatsapp_status),
+                )
+            };
+            channels.insert("sms".into(), json!({ "status": sms }));
+            channels.insert("whatsApp".into(), json!({ "status": whatsapp }));
+        }
+        let lists: Vec<Value> = self
+            .lists
+            .iter()
+            .map(|id| {
+                let name = config
+                    .list(i64::from(*id))
+                    .map_or_else(|| format!("List {id}"), |list| list.name.clone());
+                json!({ "id": id, "name": name, "status": "subscribed" })
+            })
+            .collect();
+        let preferences: Vec<Value> = self
+            .preferences
+            .iter()
+            .map(|(id, opted_in)| json!({ "id": id, "isOptedIn": opted_in }))
+            .collect();
+        let consent_records: Vec<Value> = self
+            .consent_records
+            .iter()
+            .map(|record| {
+                json!({
+                    "text": record.text,
+                    "dateTimeConsented": record.date_time_consented,
+                    "url": record.url,
+                    "ipAddress": record.ip_address,
+                    "userAgent": record.user_agent,
+                    "dateTimeCreated": timestamp(record.date_time_created),
+                })
+            })
+            .collect();
+        json!({
+            "contactId": self.id,
+            "status": self.status(),
+            "created": timestamp(self.created),
+            "updated": timestamp(self.updated),
+            "identifiers": identifiers,
+            "dataFields": self.all_data_fields(config).collect::<Map<_, _>>(),
+            "channelProperties": channels,
+            "lists": lists,
+            "preferences": preferences,
+            "consentRecords": consent_records,
+        })
+    }
+
+    /// The v2 `ApiContact` shape: every account data field, `null` when unset.
+    pub fn to_v2(&self, config: &Config) -> Value {
+        let data_fields: Vec<Value> = self
+            .all_data_fields(config)
+            .map(|(key, value)| json!({ "key": key, "value": value }))
+            .collect();
+        let status = match self.email_status {
+            EmailStatus::Subscribed => "Subscribed",
+            EmailStatus::Unsubscribed => "Unsubscribed",
+            EmailStatus::Suppressed => "Suppressed",
+            EmailStatus::PendingOptIn => "PendingOptIn",
+        };
+        json!({
+            "id": self.id,
+            "email": self.email.as_deref().unwrap_or_default(),
+            "optInType": opt_in_type_name(self.opt_in_type),
+            "emailType": match self.email_type {
+                EmailType::PlainText => "PlainText",
+                EmailType::Html => "Html",
+            },
+            "dataFields": data_fields,
+            "status": status,
+        })
+    }
+
+    /// Every configured data field with this contact's value or `null`.
+    fn all_data_fields<'a>(
+        &'a self,
+        config: &'a Config,
+    ) -> impl Iterator<Item = (String, Value)> + 'a {
+        config.data_fields.iter().map(|field| {
+            let value = self.data_field(&field.name).cloned().unwrap_or(Value::Null);
+            (field.name.clone(), value)
+        })
+    }
+}
+
+fn email_status_name(status: EmailStatus) -> &'static str {
+    match status {
+        EmailStatus::Subscribed => "subscribed",
+        EmailStatus::Unsubscribed => "unsubscribed",
+        EmailStatus::Suppressed => "suppressed",
+        EmailStatus::PendingOptIn => "pendingOptIn",
+    }
+}
+
+fn channel_status_name(status: ChannelStatus) -> &'static str {
+    match status {
+        ChannelStatus::NoSubscription => "noSubscription",
+        ChannelStatus::Subscribed => "subscribed",
+        ChannelStatus::Unsubscribed => "unsubscribed",
+        ChannelStatus::Suppressed => "suppressed",
+    }
+}
+
+fn opt_in_type_name(opt_in: OptInType) -> &'static str {
+    match opt_in {
+        OptInType::Unknown => "Unknown",
+        OptInType::Single => "Single",
+        OptInType::Double => "Double",
+    }
+}
+
+/// ISO 8601 UTC with a `Z`, whole seconds.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

@@ -1,0 +1,315 @@
+//! A local emulator of Dotdigital's two contact-write endpoints, the way
+//! stripe-mock serves Stripe users: v3 "Import a single contact"
+//! (`PATCH /contacts/v3/{identifier}/{value}`) and v2 "Update contact"
+//! (`PUT /v2/contacts/{id}`), plus `GET`/`DELETE /contacts/v3/{identifier}/{value}`
+//! and `GET /v2/contacts/{id}` to observe and prepare state. v2 and v3 see
+//! the same contacts (v2 `id` = v3 `contactId`).
+//!
+//! It is an independent implementation: it shares the project's spec (for
+//! request validation) but none of the client's code, so it catches client
+//! bugs. Behaviour follows the "Sandbox semantics" table of the design; the
+//! choices where Dotdigital is silent are documented on each module.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use dotdigital_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder()
+//!     .rate_limit(600)
+//!     .custom_identifier("crmId")
+//!     .start()
+//!     .await?;
+//! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+//! assert_eq!(sandbox.api_user(), "demo@apiconnector.com");
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The server has no TLS and its admin routes (`/_sandbox/…`) need no
+//! credentials: bind it to loopback only.
+#![warn(missing_docs)]
+
+mod admin;
+mod app;
+mod config;
+mod contact;
+mod error;
+mod faults;
+mod gate;
+mod identifier;
+mod import;
+mod rate_limit;
+mod routes;
+mod server;
+mod stats;
+mod store;
+mod v2;
+mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{DEFAULT_API_PASSWORD, DEFAULT_API_USER, DataFieldType};
+
+use crate::app::App;
+use crate::config::{Config, DataField, MailingList};
+
+/// Default listen address of the binary.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
+
+/// Why the sandbox could not start, or why it refused a contact.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The listen address could not be bound.
+    Bind(std::io::Error),
+    /// The configuration is not usable; the message names the setting.
+    Config(String),
+    /// [`Sandbox::import_contact`] was refused, as the API would refuse it.
+    Rejected {
+        /// The HTTP status the API answers.
+        status: u16,
+        /// The v3 error body.
+        body: Value,
+    },
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bind(e) => write!(f, "cannot listen: {e}"),
+            Self::Config(e) => write!(f, "invalid sandbox configuration: {e}"),
+            Self::Rejected { status, body } => write!(f, "contact refused with {status}: {body}"),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Configures a [`Sandbox`]. Every setting has a default: `127.0.0.1:0`,
+/// user `demo@apiconnector.com` / `demo-password`, data fields FIRSTNAME,
+/// LASTNAME, FULLNAME, GENDER and POSTCODE (String), list 12345, no custom
+/// identifiers, no rate limit, no faults.
+#[derive(Debug)]
+pub struct SandboxBuilder {
+    listen: SocketAddr,
+    config: Config,
+}
+
+impl SandboxBuilder {
+    /// Where to listen; port 0 picks a free port.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The Basic-auth user name.
+    pub fn api_user(mut self, user: impl Into<String>) -> Self {
+        self.config.api_user = user.into();
+        self
+    }
+
+    /// The Basic-auth password.
+    pub fn api_password(mut self, password: impl Into<String>) -> Self {
+        self.config.api_password = password.into();
+        self
+    }
+
+    /// Calls per minute before 429; 0 turns the limit off.
+    pub fn rate_limit(mut self, calls_per_minute: u32) -> Self {
+        self.config.rate_limit = (calls_per_minute > 0).then_some(calls_per_minute);
+        self
+    }
+
+    /// Probability (0..=1) of answering an API call with 500 or 503.
+    pub fn fail_rate(mut self, probability: f64) -> Self {
+        self.config.faults.error_rate = probability;
+        self
+    }
+
+    /// Probability (0..=1) of closing the connection instead of answering.
+    pub fn drop_rate(mut self, probability: f64) -> Self {
+        self.config.faults.drop_rate = probability;
+        self
+    }
+
+    /// Latency added before every API answer.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.config.faults.latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Seed of the fault generator.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.faults.seed = seed;
+        self
+    }
+
+    /// Adds a custom identifier of the account (e.g. `crmId`).
+    pub fn custom_identifier(mut self, name: impl Into<String>) -> Self {
+        self.config.custom_identifiers.push(name.into());
+        self
+    }
+
+    /// Adds (or retypes) a data field of the account.
+    pub fn data_field(mut self, name: impl Into<String>, kind: DataFieldType) -> Self {
+        let name = name.into();
+        self.config
+            .data_fields
+            .retain(|field| !field.name.eq_ignore_ascii_case(&name));
+        self.config.data_fields.push(DataField { name, kind });
+        self
+    }
+
+    /// Adds a list contacts can be added to.
+    pub fn list(mut self, id: i32, name: impl Into<String>) -> Self {
+        self.config.lists.retain(|list| list.id != id);
+        self.config.lists.push(MailingList {
+            id,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Binds and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        let app = Arc::new(App::new(self.config).map_err(SandboxError::Config)?);
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .map_err(SandboxError::Bind)?;
+        let addr = listener.local_addr().map_err(SandboxError::Bind)?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(server::serve(
+            listener,
+            server::router(app.clone()),
+            stopped,
+        ));
+        Ok(Sandbox {
+            addr,
+            base_url: format!("http://{addr}"),
+            app,
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running sandbox. Dropping it stops the server too; [`Sandbox::shutdown`]
+/// also waits for requests in flight.
+pub struct Sandbox {
+    addr: SocketAddr,
+    base_url: String,
+    app: Arc<App>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .field("api_user", &self.app.config().api_user)
+            .field("api_password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Sandbox {
+    /// A builder with the defaults.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            config: Config::default(),
+        }
+    }
+
+    /// Starts a sandbox with every default, on a free loopback port.
+    pub async fn start_default() -> Result<Sandbox, SandboxError> {
+        Self::builder().start().await
+    }
+
+    /// `http://HOST:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The Basic-auth user name.
+    pub fn api_user(&self) -> String {
+        self.app.config().api_user.clone()
+    }
+
+    /// The Basic-auth password.
+    pub fn api_password(&self) -> String {
+        self.app.config().api_password.clone()
+    }
+
+    /// Stores a contact without HTTP, as `POST /_sandbox/contacts` does: `body`
+    /// is a v3 import body carrying `identifiers.email` or
+    /// `identifiers.mobileNumber`. Returns the v3 `Contact`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+    /// let ann = sandbox.import_contact(serde_json::json!({
+    ///     "identifiers": {"email": "ann@example.com"},
+    ///     "dataFields": {"FIRSTNAME": "Ann"},
+    /// }))?;
+    /// assert_eq!(ann["contactId"], 1);
+    /// assert_eq!(ann["dataFields"]["FIRSTNAME"], "Ann");
+    /// assert!(sandbox.import_contact(serde_json::json!({"dataFields": {"NOPE": 1}})).is_err());
+    /// assert_eq!(sandbox.contact_count(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn import_contact(&self, body: Value) -> Result<Value, SandboxError> {
+        admin::seed(&self.app, &body)
+            .map(|imported| imported.contact)
+            .map_err(|error| SandboxError::Rejected {
+                status: error.status.as_u16(),
+                body: error.body(),
+            })
+    }
+
+    /// Number of contacts stored, recycle bin excluded.
+    pub fn contact_count(&self) -> usize {
+        self.app.store().counts().0
+    }
+
+    /// Forgets every contact, the statistics and the rate window.
+    pub fn reset(&self) {
+        self.app.reset();
+    }
+
+    /// Stops accepting connections and waits (up to 5 s) for requests in flight.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

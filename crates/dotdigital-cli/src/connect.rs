@@ -4,6 +4,38 @@
 use std::io::IsTerminal;
 
 use dotdigital_contacts::ContactsClient;
+use dotdigital_sandbox::Sandbox;
+
+/// The client a command uses, and the embedded sandbox it talks to, if any
+/// (kept alive as long as the client).
+pub struct Connection {
+    pub client: ContactsClient,
+    _sandbox: Option<Sandbox>,
+}
+
+/// Connects from the environment, or starts an embedded sandbox on a free
+/// loopback port.
+pub async fn connect(sandbox: bool) -> Result<Connection, String> {
+    if !sandbox {
+        return Ok(Connection {
+            client: from_environment()?,
+            _sandbox: None,
+        });
+    }
+    let sandbox = Sandbox::start_default()
+        .await
+        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+    eprintln!("using an embedded sandbox at {}", sandbox.base_url());
+    let client = ContactsClient::builder()
+        .base_url(sandbox.base_url())
+        .credentials(sandbox.api_user(), sandbox.api_password())
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(Connection {
+        client,
+        _sandbox: Some(sandbox),
+    })
+}
 
 /// A client from `DOTDIGITAL_*` variables, prompting on a terminal for what is missing.
 pub fn from_environment() -> Result<ContactsClient, String> {

@@ -2,6 +2,7 @@
 
 mod connect;
 mod field_values;
+mod sandbox;
 mod sync;
 
 use std::path::PathBuf;
@@ -31,6 +32,11 @@ enum Command {
     /// Write contacts: import (v3 upsert), update (v2 replace), sync (bulk).
     #[command(subcommand)]
     Contacts(ContactsCommand),
+    /// Run the local sandbox: an emulator of both endpoints, until Ctrl-C.
+    ///
+    /// The first line on stdout is `listening on http://HOST:PORT`. Point the
+    /// other commands at it with DOTDIGITAL_BASE_URL and its credentials.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,31 +211,24 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<ExitCode, String> {
-    let Command::Contacts(command) = command;
+    let command = match command {
+        Command::Sandbox(args) => return sandbox::run(args).await,
+        Command::Contacts(command) => command,
+    };
     match command {
         ContactsCommand::Import(args) => {
-            let client = client(&args.target).await?;
-            import(&client, args).await
+            let connection = connect::connect(args.target.sandbox).await?;
+            import(&connection.client, args).await
         }
         ContactsCommand::Update(args) => {
-            let client = client(&args.target).await?;
-            update(&client, args).await
+            let connection = connect::connect(args.target.sandbox).await?;
+            update(&connection.client, args).await
         }
         ContactsCommand::Sync(args) => {
-            let client = client(&args.target).await?;
-            sync::run(&client, args).await
+            let connection = connect::connect(args.target.sandbox).await?;
+            sync::run(&connection.client, args).await
         }
     }
-}
-
-async fn client(target: &Target) -> Result<ContactsClient, String> {
-    if target.sandbox {
-        return Err(
-            "--sandbox needs the dotdigital-sandbox crate, which this build does not have yet"
-                .into(),
-        );
-    }
-    connect::from_environment()
 }
 
 async fn import(client: &ContactsClient, args: ImportArgs) -> Result<ExitCode, String> {

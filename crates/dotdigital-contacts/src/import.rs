@@ -256,7 +256,8 @@ impl ImportContact<'_> {
     }
 
     /// Sets `identifiers.email` (required, with or instead of a mobile
-    /// number, when the import creates the contact).
+    /// number, when the import creates the contact). An import looked up by
+    /// email or mobile number sends that value here unless told otherwise.
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
@@ -407,14 +408,26 @@ impl ImportContact<'_> {
         self.identifier.validate()?;
         let mut body = types::ImportContactRequest::default();
 
-        let has_identifiers = self.email.is_some()
-            || self.mobile_number.is_some()
-            || !self.custom_identifiers.is_empty();
+        // Creating a contact needs its email or mobile number in the body;
+        // the one the import looks up by is the obvious value to send.
+        let (email, mobile_number) = match &self.identifier {
+            Identifier::Email(email) => (
+                self.email.clone().or_else(|| Some(email.clone())),
+                self.mobile_number.clone(),
+            ),
+            Identifier::MobileNumber(number) => (
+                self.email.clone(),
+                self.mobile_number.clone().or_else(|| Some(number.clone())),
+            ),
+            _ => (self.email.clone(), self.mobile_number.clone()),
+        };
+        let has_identifiers =
+            email.is_some() || mobile_number.is_some() || !self.custom_identifiers.is_empty();
         if has_identifiers {
-            if let Some(email) = &self.email {
+            if let Some(email) = &email {
                 validation::email("identifiers.email", email)?;
             }
-            if let Some(number) = &self.mobile_number {
+            if let Some(number) = &mobile_number {
                 validation::mobile_number("identifiers.mobileNumber", number)?;
             }
             for (name, value) in &self.custom_identifiers {
@@ -429,8 +442,8 @@ impl ImportContact<'_> {
                 validation::identifier_value(&field, value)?;
             }
             body.identifiers = Some(types::IdentifiersUpdate {
-                email: self.email.clone(),
-                mobile_number: self.mobile_number.clone(),
+                email,
+                mobile_number,
                 extra: self.custom_identifiers.clone(),
             });
         }

@@ -34,7 +34,11 @@ async fn the_merge_option_defaults_to_overwrite_and_is_always_sent() {
         requests[1].query.as_deref(),
         Some("merge-option=overwrite-if-empty")
     );
-    assert_eq!(requests[0].json(), json!({}), "nothing untouched is sent");
+    assert_eq!(
+        requests[0].json(),
+        json!({"identifiers": {"email": "ann@example.com"}}),
+        "only the identifier a create needs; nothing untouched is sent"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +70,7 @@ async fn set_and_clear_produce_values_and_nulls_and_untouched_fields_stay_out() 
     let server = CaptureServer::start(vec![ok(200)]).await;
     let birthday = chrono::NaiveDate::from_ymd_opt(1990, 5, 17).unwrap();
     client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
+        .import_contact(Identifier::contact_id(7))
         .set("FIRSTNAME", "Ann")
         .set("AGE", 36)
         .set("SCORE", 4.5)
@@ -90,7 +94,7 @@ async fn prepared_data_fields_apply_on_top() {
     let mut fields = DataFields::new();
     fields.set("GENDER", "F").clear("POSTCODE");
     client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
+        .import_contact(Identifier::contact_id(7))
         .set("POSTCODE", "N1")
         .data_fields(&fields)
         .send()

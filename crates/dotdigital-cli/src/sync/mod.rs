@@ -27,7 +27,7 @@ pub struct SyncArgs {
     /// A CSV or JSONL file, or - for stdin.
     input: PathBuf,
     /// The identifier rows are looked up by: email, mobileNumber, contactId, or a custom identifier's name.
-    #[arg(long)]
+    #[arg(long, default_value = "email")]
     identifier: String,
     /// How sent values merge into existing contacts.
     #[arg(long, value_enum, default_value_t = MergeOption::Overwrite)]
@@ -109,7 +109,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
     let merge_option = args.merge_option.into();
     let client = client.clone();
     let dispatcher = tokio::spawn(async move {
-        let mut skipped = 0u64;
+        let (mut skipped, mut interrupted_by_user) = (0u64, false);
         let interrupted = tokio::signal::ctrl_c();
         tokio::pin!(interrupted);
         loop {
@@ -117,6 +117,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                 row = row_rx.recv() => match row { Some(row) => row, None => break },
                 _ = &mut interrupted => {
                     eprintln!("interrupted: finishing the rows in flight; rerun with --resume to continue");
+                    interrupted_by_user = true;
                     break;
                 }
             };
@@ -146,7 +147,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
             };
             let (client, pacer, line_tx) = (client.clone(), pacer.clone(), line_tx.clone());
             tokio::spawn(async move {
-                let label = identifier.to_string();
+                let key = row.key;
                 pacer.wait_turn().await;
                 let result = match client
                     .import_contact(identifier)
@@ -166,7 +167,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                         };
                         Line {
                             row: row.number,
-                            identifier: label,
+                            identifier: key,
                             status,
                             contact_id: Some(imported.contact.contact_id),
                             error: None,
@@ -182,7 +183,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                         };
                         Line {
                             row: row.number,
-                            identifier: label,
+                            identifier: key,
                             status: Status::Failed,
                             contact_id: None,
                             error: Some(error.to_string()),
@@ -195,7 +196,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                 drop(permit);
             });
         }
-        skipped
+        (skipped, interrupted_by_user)
     });
 
     let started = Instant::now();
@@ -210,9 +211,10 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
         report.write(&line)?;
         progress.update(&tally, started);
     }
-    tally.skipped = dispatcher
+    let (skipped, interrupted) = dispatcher
         .await
         .map_err(|e| format!("the sync stopped: {e}"))?;
+    tally.skipped = skipped;
     reader.abort();
     progress.finish();
 
@@ -233,7 +235,10 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
     if let Some(path) = report.path() {
         println!("report: {}", path.display());
     }
-    Ok(if tally.failed > 0 {
+    Ok(if interrupted {
+        // 128 + SIGINT, as shells report an interrupted command.
+        ExitCode::from(130)
+    } else if tally.failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -1,0 +1,412 @@
+//! End to end: the real `dotdigital` binary against a sandbox on 127.0.0.1.
+
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use dotdigital_sandbox::{Sandbox, SandboxBuilder};
+use serde_json::{Value, json};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+fn dotdigital(sandbox: &Sandbox) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_dotdigital"));
+    command
+        .env_clear()
+        .env("DOTDIGITAL_BASE_URL", sandbox.base_url())
+        .env("DOTDIGITAL_API_USER", sandbox.api_user())
+        .env("DOTDIGITAL_API_PASSWORD", sandbox.api_password())
+        .kill_on_drop(true);
+    command
+}
+
+async fn run(command: &mut tokio::process::Command) -> Output {
+    command.output().await.unwrap()
+}
+
+fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+async fn get_contact(sandbox: &Sandbox, email: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/contacts/v3/email/{email}", sandbox.base_url()))
+        .basic_auth(sandbox.api_user(), Some(sandbox.api_password()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// PATCH requests the sandbox answered, by status.
+async fn patches(sandbox: &Sandbox) -> BTreeMap<u64, u64> {
+    let stats: Value = reqwest::get(format!("{}/_sandbox/stats", sandbox.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"].as_str().unwrap().starts_with("PATCH "))
+        .map(|r| (r["status"].as_u64().unwrap(), r["count"].as_u64().unwrap()))
+        .collect()
+}
+
+fn report(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("dotdigital-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+async fn start(builder: SandboxBuilder) -> Sandbox {
+    builder.start().await.unwrap()
+}
+
+#[tokio::test]
+async fn import_creates_then_updates_and_clears_with_null() {
+    let sandbox = start(Sandbox::builder()).await;
+    let created = stdout_json(
+        &run(dotdigital(&sandbox).args([
+            "contacts",
+            "import",
+            "email",
+            "ann@example.com",
+            "--set",
+            "FIRSTNAME=Ann",
+            "--set",
+            "POSTCODE=N1 9GU",
+            "--list",
+            "12345",
+        ]))
+        .await,
+    );
+    assert_eq!(created["outcome"], "created");
+    assert_eq!(created["contact"]["dataFields"]["POSTCODE"], "N1 9GU");
+
+    let updated = stdout_json(
+        &run(dotdigital(&sandbox).args([
+            "contacts",
+            "import",
+            "email",
+            "ann@example.com",
+            "--clear",
+            "POSTCODE",
+        ]))
+        .await,
+    );
+    assert_eq!(updated["outcome"], "updated");
+    assert_eq!(
+        updated["contact"]["contactId"],
+        created["contact"]["contactId"]
+    );
+    let stored = get_contact(&sandbox, "ann@example.com").await;
+    assert_eq!(stored["dataFields"]["FIRSTNAME"], "Ann");
+    assert_eq!(stored["dataFields"]["POSTCODE"], Value::Null);
+}
+
+#[tokio::test]
+async fn import_reads_a_json_body_from_stdin() {
+    let sandbox = start(Sandbox::builder()).await;
+    let mut child = dotdigital(&sandbox)
+        .args([
+            "contacts",
+            "import",
+            "email",
+            "bob@example.com",
+            "--json",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body =
+        json!({"identifiers": {"email": "bob@example.com"}, "dataFields": {"LASTNAME": "Jones"}});
+    tokio::io::AsyncWriteExt::write_all(child.stdin.as_mut().unwrap(), body.to_string().as_bytes())
+        .await
+        .unwrap();
+    drop(child.stdin.take());
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(
+        stdout_json(&output)["contact"]["dataFields"]["LASTNAME"],
+        "Jones"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_the_network_with_the_field_named() {
+    let sandbox = start(Sandbox::builder()).await;
+    let output =
+        run(dotdigital(&sandbox).args(["contacts", "import", "mobileNumber", "+44 7123 123123"]))
+            .await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("E.164"), "{stderr}");
+    assert!(patches(&sandbox).await.is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn update_needs_both_types_or_an_explicit_reset() {
+    let sandbox = start(Sandbox::builder()).await;
+    let output = run(dotdigital(&sandbox).args([
+        "contacts",
+        "update",
+        "0",
+        "--email",
+        "john@example.com",
+        "--opt-in-type",
+        "single",
+    ]))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "clap refuses a half choice");
+
+    let stored = stdout_json(
+        &run(dotdigital(&sandbox).args([
+            "contacts",
+            "update",
+            "0",
+            "--email",
+            "john@example.com",
+            "--opt-in-type",
+            "single",
+            "--email-type",
+            "html",
+            "--set",
+            "FIRSTNAME=John",
+        ]))
+        .await,
+    );
+    assert_eq!(
+        (stored["optInType"].as_str(), stored["emailType"].as_str()),
+        (Some("Single"), Some("Html"))
+    );
+    let id = stored["id"].as_i64().unwrap().to_string();
+    let reset = stdout_json(
+        &run(dotdigital(&sandbox).args([
+            "contacts",
+            "update",
+            &id,
+            "--email",
+            "john@example.com",
+            "--reset-types",
+        ]))
+        .await,
+    );
+    assert_eq!(
+        (reset["optInType"].as_str(), reset["emailType"].as_str()),
+        (Some("Unknown"), Some("PlainText"))
+    );
+}
+
+#[tokio::test]
+async fn credentials_are_never_an_argument_and_missing_ones_are_named() {
+    let output = run(
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_dotdigital"))
+            .env_clear()
+            .args(["contacts", "import", "email", "a@example.com"]),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DOTDIGITAL_API_USER"));
+}
+
+#[tokio::test]
+async fn sync_imports_every_example_row_once_with_a_report() {
+    let sandbox = start(Sandbox::builder()).await;
+    let path = temp_path("sync.jsonl");
+    let output = run(dotdigital(&sandbox)
+        .args([
+            "contacts",
+            "sync",
+            &format!("{EXAMPLES}/contacts.csv"),
+            "--concurrency",
+            "16",
+            "--report",
+        ])
+        .arg(&path))
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        summary.contains("rows: 1200 (created 1200, updated 0, failed 0, skipped 0)"),
+        "{summary}"
+    );
+    let lines = report(&path);
+    let mut rows: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
+    rows.sort();
+    assert_eq!(rows, (1..=1200).collect::<Vec<_>>());
+    assert_eq!(sandbox.contact_count(), 1200);
+    assert_eq!(patches(&sandbox).await, BTreeMap::from([(201, 1200)]));
+    std::fs::remove_file(path).unwrap();
+}
+
+#[tokio::test]
+async fn bad_rows_are_reported_not_fatal() {
+    let sandbox = start(Sandbox::builder()).await;
+    let path = temp_path("errors.jsonl");
+    let output = run(dotdigital(&sandbox)
+        .args([
+            "contacts",
+            "sync",
+            &format!("{EXAMPLES}/contacts-with-errors.csv"),
+            "--concurrency",
+            "1",
+            "--report",
+        ])
+        .arg(&path))
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failed row makes the exit code non-zero"
+    );
+    let lines = report(&path);
+    assert_eq!(lines.len(), 11, "every row is accounted for");
+    let failed: BTreeMap<u64, String> = lines
+        .iter()
+        .filter(|l| l["status"] == "failed")
+        .map(|l| {
+            (
+                l["row"].as_u64().unwrap(),
+                l["error"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed.keys().copied().collect::<Vec<_>>(),
+        [2, 4, 5, 7, 8, 10]
+    );
+    assert!(failed[&2].contains("not an email address"));
+    assert!(failed[&5].contains("E.164"));
+    assert!(failed[&7].contains("list 999"));
+    assert!(failed[&10].contains("contacts:idAlreadyExists"));
+    std::fs::remove_file(path).unwrap();
+}
+
+#[tokio::test]
+async fn sync_under_faults_accounts_for_every_row_and_resume_finishes_without_duplicates() {
+    let sandbox = start(Sandbox::builder().fail_rate(0.10).drop_rate(0.02).seed(7)).await;
+    let path = temp_path("faults.jsonl");
+    let input = format!("{EXAMPLES}/contacts.csv");
+    let first = run(dotdigital(&sandbox)
+        .args(["contacts", "sync", &input, "--concurrency", "8", "--report"])
+        .arg(&path))
+    .await;
+    let lines = report(&path);
+    let mut rows: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        (1..=1200).collect::<Vec<_>>(),
+        "every row reported exactly once"
+    );
+    let failed = lines.iter().filter(|l| l["status"] == "failed").count();
+    assert_eq!(first.status.success(), failed == 0);
+
+    // Rows that failed (500s are not retried) are finished by resuming.
+    for _ in 0..5 {
+        let output = run(dotdigital(&sandbox)
+            .args(["contacts", "sync", &input, "--resume", "--report"])
+            .arg(&path))
+        .await;
+        if output.status.success() {
+            break;
+        }
+    }
+    let lines = report(&path);
+    let mut succeeded: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["status"] != "failed")
+        .map(|l| l["row"].as_u64().unwrap())
+        .collect();
+    succeeded.sort();
+    assert_eq!(
+        succeeded,
+        (1..=1200).collect::<Vec<_>>(),
+        "each row succeeded exactly once"
+    );
+    assert_eq!(sandbox.contact_count(), 1200, "no duplicate contacts");
+    std::fs::remove_file(path).unwrap();
+}
+
+#[tokio::test]
+async fn an_interrupted_sync_resumes_without_redoing_finished_rows() {
+    let sandbox = start(Sandbox::builder().latency(Duration::from_millis(20))).await;
+    let path = temp_path("interrupted.jsonl");
+    let input = format!("{EXAMPLES}/contacts.csv");
+    let child = dotdigital(&sandbox)
+        .args(["contacts", "sync", &input, "--concurrency", "4", "--report"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while std::fs::read_to_string(&path)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 100
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "an interrupted sync is not a success"
+    );
+    let done_before = report(&path).len() as u64;
+    assert!(done_before < 1200, "the sync was interrupted");
+
+    let output = run(dotdigital(&sandbox)
+        .args(["contacts", "sync", &input, "--resume", "--report"])
+        .arg(&path))
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        summary.contains(&format!("skipped {done_before})")),
+        "{summary}"
+    );
+    assert_eq!(report(&path).len(), 1200);
+    let answered: u64 = patches(&sandbox).await.values().sum();
+    assert_eq!(answered, 1200, "no row was sent twice");
+    std::fs::remove_file(path).unwrap();
+}

@@ -13,12 +13,32 @@ pub struct Connection {
     _sandbox: Option<Sandbox>,
 }
 
+/// When to run against an embedded sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxMode {
+    /// Always.
+    Always,
+    /// Only when no credentials are set in the environment.
+    Auto,
+}
+
 /// Connects from the environment, or starts an embedded sandbox on a free
 /// loopback port.
-pub async fn connect(sandbox: bool) -> Result<Connection, String> {
-    if !sandbox {
+pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, String> {
+    let use_sandbox = match mode {
+        Some(SandboxMode::Always) => true,
+        Some(SandboxMode::Auto) => {
+            std::env::var_os("DOTDIGITAL_API_USER").is_none_or(|v| v.is_empty())
+        }
+        None => false,
+    };
+    if !use_sandbox {
+        let client = from_environment()?;
+        if mode == Some(SandboxMode::Auto) {
+            eprintln!("credentials found: using {}", client.base_url());
+        }
         return Ok(Connection {
-            client: from_environment()?,
+            client,
             _sandbox: None,
         });
     }

@@ -68,9 +68,10 @@ enum ContactsCommand {
 /// Options shared by the commands that call the API.
 #[derive(Debug, Args)]
 pub(crate) struct Target {
-    /// Start an embedded sandbox and run against it (no account needed).
-    #[arg(long)]
-    pub(crate) sandbox: bool,
+    /// Run against an embedded sandbox (no account needed). `--sandbox=auto`
+    /// does so only when DOTDIGITAL_API_USER is not set, and says which it used.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "always", value_name = "WHEN")]
+    pub(crate) sandbox: Option<connect::SandboxMode>,
 }
 
 #[derive(Debug, Args)]

@@ -215,8 +215,14 @@ pub struct ImportContact<'c> {
 impl ContactsClient {
     /// Starts a v3 import (upsert) of the contact found by `identifier`.
     ///
-    /// ```no_run
-    /// # async fn run(client: dotdigital_contacts::ContactsClient) -> Result<(), dotdigital_contacts::Error> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+    /// # let client = dotdigital_contacts::ContactsClient::builder()
+    /// #     .base_url(sandbox.base_url())
+    /// #     .credentials(sandbox.api_user(), sandbox.api_password())
+    /// #     .build()?;
     /// use dotdigital_contacts::{Identifier, ImportOutcome};
     /// let imported = client
     ///     .import_contact(Identifier::email("ann@example.com"))
@@ -226,7 +232,8 @@ impl ContactsClient {
     ///     .list(12345)
     ///     .send()
     ///     .await?;
-    /// assert!(matches!(imported.outcome, ImportOutcome::Created | ImportOutcome::Updated));
+    /// assert_eq!(imported.outcome, ImportOutcome::Created);
+    /// assert_eq!(imported.contact.lists[0].id, 12345);
     /// # Ok(()) }
     /// ```
     pub fn import_contact(&self, identifier: Identifier) -> ImportContact<'_> {

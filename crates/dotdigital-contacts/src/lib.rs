@@ -18,24 +18,42 @@
 //! are retried with bounded, jittered exponential backoff that honours the
 //! server's wait ([`RetryPolicy`]).
 //!
-//! ```no_run
-//! use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome, Region};
+//! The examples run against the local sandbox (`dotdigital-sandbox`), an
+//! emulator of both endpoints; against Dotdigital, build the client with
+//! [`Region`] and real credentials, or with [`ContactsClient::from_env`].
 //!
-//! # async fn run() -> Result<(), dotdigital_contacts::Error> {
+//! ```
+//! use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
+//! use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
 //! let client = ContactsClient::builder()
-//!     .region(Region::R1)
-//!     .credentials("apiuser-1@apiconnector.com", "password")
+//!     .base_url(sandbox.base_url()) // or .region(Region::R1)
+//!     .credentials(sandbox.api_user(), sandbox.api_password())
 //!     .build()?;
+//!
+//! // v3: upsert by email; FIRSTNAME set, POSTCODE cleared, nothing else touched.
 //! let imported = client
 //!     .import_contact(Identifier::email("ann@example.com"))
-//!     .email("ann@example.com")
 //!     .set("FIRSTNAME", "Ann")
 //!     .clear("POSTCODE")
 //!     .send()
 //!     .await?;
-//! if imported.outcome == ImportOutcome::Created {
-//!     println!("new contact {}", imported.contact.contact_id);
-//! }
+//! assert_eq!(imported.outcome, ImportOutcome::Created);
+//! let again = client.import_contact(Identifier::email("ann@example.com")).set("LASTNAME", "Smith").send().await?;
+//! assert_eq!(again.outcome, ImportOutcome::Updated);
+//! assert_eq!(again.contact.data_fields["FIRSTNAME"], "Ann");
+//!
+//! // v2: a full replace, with both types chosen.
+//! let id = i32::try_from(again.contact.contact_id)?;
+//! let updated = client
+//!     .update_contact(id, "ann@example.com", ApiContactOptInType::Double, ApiContactEmailType::Html)
+//!     .set("FIRSTNAME", "Annie")
+//!     .send()
+//!     .await?;
+//! assert_eq!(updated.contact.opt_in_type, Some(ApiContactOptInType::Double));
 //! # Ok(()) }
 //! ```
 //!

@@ -37,8 +37,14 @@ impl ContactsClient {
     /// A v2 PUT resets a missing opt-in type to `Unknown` and a missing email
     /// type to `PlainText`, so both are required here.
     ///
-    /// ```no_run
-    /// # async fn run(client: dotdigital_contacts::ContactsClient) -> Result<(), dotdigital_contacts::Error> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+    /// # let client = dotdigital_contacts::ContactsClient::builder()
+    /// #     .base_url(sandbox.base_url())
+    /// #     .credentials(sandbox.api_user(), sandbox.api_password())
+    /// #     .build()?;
     /// use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
     /// let updated = client
     ///     .update_contact(100, "john@example.com", ApiContactOptInType::Single, ApiContactEmailType::Html)
@@ -46,7 +52,7 @@ impl ContactsClient {
     ///     .clear("POSTCODE")
     ///     .send()
     ///     .await?;
-    /// println!("contact {:?}", updated.contact.id);
+    /// assert_eq!(updated.contact.email_type, Some(ApiContactEmailType::Html));
     /// # Ok(()) }
     /// ```
     pub fn update_contact(

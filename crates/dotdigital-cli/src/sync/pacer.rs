@@ -40,7 +40,11 @@ impl Pacer {
             state.in_flight += 1;
             start
         };
-        tokio::time::sleep_until(start).await;
+        // A timer, even one already due, waits for the next tick of tokio's
+        // millisecond wheel: only sleep when there is something to wait for.
+        if start > Instant::now() {
+            tokio::time::sleep_until(start).await;
+        }
     }
 
     /// Learns from an answer's rate-limit headers (none: no limit known).

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod diff;
 pub mod model;
 pub mod rules;
 pub mod snapshots;

@@ -10,6 +10,10 @@ commands:
                                  normalised spec (pending until `cargo insta review`;
                                  --accept writes them directly)
   check                          spec rules + every snapshot matches; never writes (CI)
+  diff <old> <new> [--fail-on-breaking]
+                                 classify the changes between two specs (each a path or
+                                 git:<rev>) for client users, with a semver hint; exit 1
+                                 on a breaking change with --fail-on-breaking
   help                           this text
 ";
 
@@ -22,12 +26,47 @@ fn main() -> ExitCode {
         ["codegen", "--accept"] => xtask::codegen(&root, true),
         ["check"] => xtask::check(&root),
         [xtask::RECORD] => xtask::record(&root).map(|()| String::new()),
-        ["help" | "--help" | "-h"] => Ok(USAGE.to_owned()),
-        _ => {
-            eprint!("{USAGE}");
-            return ExitCode::from(2);
+        ["diff", old, new, flags @ ..] => {
+            let fail_on_breaking = match flags {
+                [] => false,
+                ["--fail-on-breaking"] => true,
+                _ => return usage(),
+            };
+            return diff(&root, old, new, fail_on_breaking);
         }
+        ["help" | "--help" | "-h"] => Ok(USAGE.to_owned()),
+        _ => return usage(),
     };
+    finish(result)
+}
+
+fn usage() -> ExitCode {
+    eprint!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn diff(root: &std::path::Path, old: &str, new: &str, fail_on_breaking: bool) -> ExitCode {
+    let models = xtask::diff::read_side(root, old)
+        .and_then(|text| xtask::diff::model_of(old, &text))
+        .and_then(|o| {
+            let text = xtask::diff::read_side(root, new)?;
+            Ok((o, xtask::diff::model_of(new, &text)?))
+        });
+    let (old_model, new_model) = match models {
+        Ok(models) => models,
+        Err(failure) => return finish(Err(failure)),
+    };
+    let changes = xtask::diff::diff(&old_model, &new_model);
+    print!("{}", xtask::diff::render(&changes));
+    if fail_on_breaking && xtask::diff::any_breaking(&changes) {
+        eprintln!("error: breaking changes (--fail-on-breaking)");
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn finish(result: Result<String, xtask::Failure>) -> ExitCode {
     match result {
         Ok(report) => {
             if !report.is_empty() {

@@ -93,6 +93,8 @@ pub fn check(root: &Path) -> Result<String, Failure> {
 /// process whose `INSTA_UPDATE` is set (`new`, or `always` with `accept`),
 /// then says what is pending review.
 pub fn codegen(root: &Path, accept: bool) -> Result<String, Failure> {
+    // Pending snapshots of an earlier run are outdated by this one.
+    snapshots::remove_pending(root)?;
     let exe = std::env::current_exe()
         .map_err(|e| Failure::new(format!("cannot find the xtask binary: {e}")))?;
     let status = Command::new(exe)

@@ -123,6 +123,22 @@ pub fn strays(root: &Path, artifacts: &[Artifact]) -> Vec<String> {
     problems
 }
 
+/// Deletes the pending `.snap.new` files in the snapshot folder.
+pub fn remove_pending(root: &Path) -> Result<(), Failure> {
+    let dir = root.join(SNAPSHOT_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().ends_with(".snap.new") {
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                Failure::new(format!("cannot remove {}: {e}", entry.path().display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
 fn snapshot_path(root: &Path, name: &str) -> PathBuf {
     root.join(SNAPSHOT_DIR).join(format!("{name}.snap"))
 }

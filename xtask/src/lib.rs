@@ -14,6 +14,7 @@ pub mod diff;
 pub mod model;
 pub mod rules;
 pub mod snapshots;
+pub mod upstream;
 
 /// Why a command failed: the whole report, ready to print.
 #[derive(Debug)]

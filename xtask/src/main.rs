@@ -14,6 +14,9 @@ commands:
                                  classify the changes between two specs (each a path or
                                  git:<rev>) for client users, with a semver hint; exit 1
                                  on a breaking change with --fail-on-breaking
+  upstream [<file>...]           compare our operations with Dotdigital's published files
+                                 (default: ../shared/upstream/, skipped when absent); exit 1
+                                 on a difference not listed in openapi/deviations.md
   help                           this text
 ";
 
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
             };
             return diff(&root, old, new, fail_on_breaking);
         }
+        ["upstream", files @ ..] => return upstream(&root, files),
         ["help" | "--help" | "-h"] => Ok(USAGE.to_owned()),
         _ => return usage(),
     };
@@ -63,6 +67,24 @@ fn diff(root: &std::path::Path, old: &str, new: &str, fail_on_breaking: bool) ->
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn upstream(root: &std::path::Path, given: &[&str]) -> ExitCode {
+    let Some(files) = xtask::upstream::files(root, given) else {
+        println!("skipped: {} not found", xtask::upstream::UPSTREAM_DIR);
+        return ExitCode::SUCCESS;
+    };
+    match xtask::upstream::run(root, &files) {
+        Ok((report, all_listed)) => {
+            print!("{report}");
+            if all_listed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(failure) => finish(Err(failure)),
     }
 }
 

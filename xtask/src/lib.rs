@@ -15,6 +15,7 @@ pub mod model;
 pub mod rules;
 pub mod snapshots;
 pub mod upstream;
+pub mod wrapper_schema;
 
 /// Why a command failed: the whole report, ready to print.
 #[derive(Debug)]

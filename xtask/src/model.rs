@@ -411,7 +411,7 @@ fn flatten(
 /// The schema with `$ref`s followed and `allOf` layers (and one-branch
 /// `oneOf`/`anyOf` wrappers, NSwag's way of adding `nullable` to a ref)
 /// merged into one object, and the component name it was reached through.
-fn effective(
+pub(crate) fn effective(
     spec: &Value,
     schema: &Value,
     refs: &[String],

@@ -35,6 +35,7 @@ pub fn violations(spec: &Value) -> Vec<String> {
             ));
         }
         let mut success = Vec::new();
+        let mut errors = Vec::new();
         for (status, response) in responses.into_iter().flatten() {
             let response_at = format!("{at}/responses/{}", escape(status));
             let response = resolve(spec, response);
@@ -44,6 +45,11 @@ pub fn violations(spec: &Value) -> Vec<String> {
                     if status.starts_with('2') && !success.contains(&schema) {
                         success.push(schema);
                     }
+                    if (status.starts_with('4') || status.starts_with('5'))
+                        && !errors.contains(&schema)
+                    {
+                        errors.push(schema);
+                    }
                     walk(spec, schema, &schema_at, &mut response_schemas);
                 }
             }
@@ -52,6 +58,12 @@ pub fn violations(spec: &Value) -> Vec<String> {
             found.push(format!(
                 "{at}/responses: {} success schemas across 2xx, must be exactly one",
                 success.len()
+            ));
+        }
+        if errors.len() > 1 {
+            found.push(format!(
+                "{at}/responses: {} error schemas across 4xx and 5xx, must be at most one",
+                errors.len()
             ));
         }
         for (i, param) in op
@@ -251,6 +263,8 @@ paths:
       responses:
         "200": {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}}
         "201": {description: b, content: {application/json: {schema: {type: string}}}}
+        "400": {description: d, content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}}
+        "409": {description: e, content: {application/json: {schema: {type: string}}}}
         default: {description: c}
 components:
   schemas:
@@ -272,6 +286,7 @@ components:
                 "/components/schemas/Out/properties/name/example: invalid example: \"toolong\" is longer than 3 characters",
                 "/components/schemas/Out/properties/name/maxLength: a limit on a response-only schema (a response must never fail to parse)",
                 "/paths/~1x/post/responses/default: a `default` response (progenitor needs explicit statuses)",
+                "/paths/~1x/post/responses: 2 error schemas across 4xx and 5xx, must be at most one",
                 "/paths/~1x/post/responses: 2 success schemas across 2xx, must be exactly one",
                 "/paths/~1x/post: no operationId",
             ]

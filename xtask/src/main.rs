@@ -37,7 +37,9 @@ fn main() -> ExitCode {
             };
             return diff(&root, old, new, fail_on_breaking);
         }
-        ["upstream", files @ ..] => return upstream(&root, files),
+        ["upstream", files @ ..] if !files.iter().any(|f| f.starts_with("--")) => {
+            return upstream(&root, files);
+        }
         ["help" | "--help" | "-h"] => Ok(USAGE.to_owned()),
         _ => return usage(),
     };
@@ -50,12 +52,10 @@ fn usage() -> ExitCode {
 }
 
 fn diff(root: &std::path::Path, old: &str, new: &str, fail_on_breaking: bool) -> ExitCode {
-    let models = xtask::diff::read_side(root, old)
-        .and_then(|text| xtask::diff::model_of(old, &text))
-        .and_then(|o| {
-            let text = xtask::diff::read_side(root, new)?;
-            Ok((o, xtask::diff::model_of(new, &text)?))
-        });
+    let model = |side: &str| {
+        xtask::diff::read_side(root, side).and_then(|text| xtask::diff::model_of(side, &text))
+    };
+    let models = model(old).and_then(|old_model| Ok((old_model, model(new)?)));
     let (old_model, new_model) = match models {
         Ok(models) => models,
         Err(failure) => return finish(Err(failure)),

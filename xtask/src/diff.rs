@@ -183,6 +183,8 @@ fn is_below(at: &str, covered: &BTreeSet<&str>) -> bool {
 fn removed_kind(at: &str) -> &'static str {
     if at.starts_with("parameters/") {
         "removed parameter"
+    } else if at.starts_with("headers/") {
+        "removed response header"
     } else if at == "request" {
         "removed request body"
     } else if at.starts_with("responses/") && at.matches('/').count() == 1 {
@@ -199,6 +201,8 @@ fn added_kind(at: &str, node: &Node) -> (Class, &'static str) {
         } else {
             (Class::NonBreaking, "added optional parameter")
         }
+    } else if at.starts_with("headers/") {
+        (Class::NonBreaking, "added response header")
     } else if at == "request" {
         if node.required {
             (Class::Breaking, "new required request body")

@@ -84,7 +84,8 @@ pub struct Node {
 /// One operation and its nodes, keyed by a path such as
 /// `parameters/query/merge-option`, `request/channelProperties/email`,
 /// `responses/200/lists/[]/id` (`[]` for array items, `*` for
-/// `additionalProperties`, `oneOf/0` for alternatives).
+/// `additionalProperties`, `oneOf/0` for alternatives) or
+/// `headers/429/X-RateLimit-Limit` (a response header).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
     /// Upper-case HTTP method.
@@ -252,6 +253,26 @@ fn operation(
         let response = resolve(spec, response).0;
         let at = format!("responses/{status}");
         body_nodes(spec, response, &at, Side::Response, false, &mut nodes);
+        for (name, header) in response
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let header = resolve(spec, header).0;
+            let required = header.get("required") == Some(&Value::Bool(true));
+            let schema = header.get("schema").cloned().unwrap_or(Value::Bool(true));
+            let at = format!("headers/{status}/{}", escape(name));
+            flatten(
+                spec,
+                &schema,
+                &at,
+                Side::Response,
+                required,
+                &mut nodes,
+                &mut Vec::new(),
+            );
+        }
     }
     Operation {
         method: method.to_uppercase(),
@@ -548,7 +569,8 @@ mod tests {
                         {"$ref": "#/components/schemas/B"}
                     ]
                 }}}},
-                "responses": {"401": {"description": "no body"}}
+                "responses": {"401": {"description": "no body",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}
             }}},
             "components": {"schemas": {"B": {"type": "object", "additionalProperties": false,
                 "properties": {"b": {"nullable": true, "oneOf": [{"$ref": "#/components/schemas/E"}]}}},
@@ -558,6 +580,7 @@ mod tests {
         assert_eq!(
             model.render(),
             "PATCH /x x\n  \
+             headers/401/Retry-After: integer\n  \
              request: required application/json object closed = B\n  \
              request/a: required string\n  \
              request/b: string nullable enum [\"x\", \"y\"] = E\n  \

@@ -1,0 +1,140 @@
+//! `cargo xtask`: the workspace's drift checks (rust-analyzer's convention: a
+//! workspace member run through the `.cargo/config.toml` alias).
+//!
+//! - `codegen` records insta snapshots of what the build generates;
+//! - `check` (what CI runs) enforces the spec rules and compares every
+//!   snapshot without writing;
+//! - `diff` classifies the changes between two specs for client users;
+//! - `upstream` compares our operations with Dotdigital's published files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub mod diff;
+pub mod model;
+pub mod rules;
+pub mod snapshots;
+pub mod upstream;
+pub mod wrapper_schema;
+
+/// Why a command failed: the whole report, ready to print.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl Failure {
+    /// A failure with this report.
+    pub fn new(report: impl Into<String>) -> Failure {
+        Failure(report.into())
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The workspace root this xtask was built in.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Reads the spec of the workspace at `root`.
+pub fn read_spec(root: &Path) -> Result<String, Failure> {
+    let path = root.join(dotdigital_spec::SPEC_PATH);
+    std::fs::read_to_string(&path)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))
+}
+
+/// `cargo xtask check`: the spec parses and keeps the project's rules, and
+/// every snapshot matches. Never writes. On success returns a short summary.
+pub fn check(root: &Path) -> Result<String, Failure> {
+    let text = read_spec(root)?;
+    let spec_path = dotdigital_spec::SPEC_PATH;
+    dotdigital_spec::parse(&text).map_err(|e| Failure::new(format!("{spec_path}: {e}")))?;
+    let spec =
+        dotdigital_spec::to_json(&text).map_err(|e| Failure::new(format!("{spec_path}: {e}")))?;
+    let mut report = String::new();
+    let violations = rules::violations(&spec);
+    if !violations.is_empty() {
+        report.push_str(&format!(
+            "{spec_path} breaks {} spec rule(s) (README.md, \"Changing the spec\"):\n",
+            violations.len()
+        ));
+        for violation in &violations {
+            report.push_str(&format!("  {violation}\n"));
+        }
+    }
+    let artifacts = snapshots::artifacts(&text)?;
+    let drift = snapshots::compare(root, &artifacts);
+    let strays = snapshots::strays(root, &artifacts);
+    for problem in drift.iter().chain(&strays) {
+        report.push_str(problem);
+        if !problem.ends_with('\n') {
+            report.push('\n');
+        }
+    }
+    if !drift.is_empty() || !strays.is_empty() {
+        report.push_str(&format!("error: snapshots drifted; {}\n", snapshots::FIX));
+    }
+    if report.is_empty() {
+        Ok(format!(
+            "ok: {spec_path} keeps the spec rules; {} snapshots match",
+            artifacts.len()
+        ))
+    } else {
+        Err(Failure::new(report))
+    }
+}
+
+/// `cargo xtask codegen`: records the snapshots through insta in a child
+/// process whose `INSTA_UPDATE` is set (`new`, or `always` with `accept`),
+/// then says what is pending review.
+pub fn codegen(root: &Path, accept: bool) -> Result<String, Failure> {
+    // Pending snapshots of an earlier run are outdated by this one.
+    snapshots::remove_pending(root)?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::new(format!("cannot find the xtask binary: {e}")))?;
+    let status = Command::new(exe)
+        .arg(RECORD)
+        .current_dir(root)
+        .env("INSTA_UPDATE", if accept { "always" } else { "new" })
+        .env("INSTA_FORCE_PASS", "1")
+        .env("INSTA_WORKSPACE_ROOT", root)
+        .status()
+        .map_err(|e| Failure::new(format!("cannot run the xtask binary: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new("recording the snapshots failed (see above)"));
+    }
+    let text = read_spec(root)?;
+    let artifacts = snapshots::artifacts(&text)?;
+    let pending: Vec<String> = snapshots::strays(root, &artifacts);
+    if pending.is_empty() {
+        Ok(format!(
+            "ok: {} snapshots in {} match the spec",
+            artifacts.len(),
+            snapshots::SNAPSHOT_DIR
+        ))
+    } else {
+        Ok(format!(
+            "{}\nreview the changes with `cargo insta review` (or `cargo insta accept`), then commit {}/",
+            pending.join("\n"),
+            snapshots::SNAPSHOT_DIR
+        ))
+    }
+}
+
+/// The hidden subcommand `codegen` runs in its child process.
+pub const RECORD: &str = "record-snapshots";
+
+/// What the child process of `codegen` does: assert every artifact with insta.
+pub fn record(root: &Path) -> Result<(), Failure> {
+    let text = read_spec(root)?;
+    let artifacts = snapshots::artifacts(&text)?;
+    snapshots::assert_with_insta(root, &artifacts);
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! The project's own spec rules (`design.md`, "Spec rules"): what progenitor
+//! 0.15 needs and what keeps the generated client honest. Every violation
+//! names a JSON pointer into the spec.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::model::{LIMITS, escape};
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every rule the spec breaks, as `pointer: message`.
+pub fn violations(spec: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    if spec.get("openapi").and_then(Value::as_str) != Some("3.0.3") {
+        found.push("/openapi: must be 3.0.3".to_owned());
+    }
+    let mut request_schemas = BTreeMap::new();
+    let mut response_schemas = BTreeMap::new();
+    for (at, op) in operations(spec) {
+        if op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            found.push(format!("{at}: no operationId"));
+        }
+        let responses = op.get("responses").and_then(Value::as_object);
+        if responses.is_some_and(|r| r.contains_key("default")) {
+            found.push(format!(
+                "{at}/responses/default: a `default` response (progenitor needs explicit statuses)"
+            ));
+        }
+        let mut success = Vec::new();
+        let mut errors = Vec::new();
+        for (status, response) in responses.into_iter().flatten() {
+            let response_at = format!("{at}/responses/{}", escape(status));
+            let response = resolve(spec, response);
+            for (media, body) in content(response) {
+                if let Some(schema) = body.get("schema") {
+                    let schema_at = format!("{response_at}/content/{}/schema", escape(media));
+                    if status.starts_with('2') && !success.contains(&schema) {
+                        success.push(schema);
+                    }
+                    if (status.starts_with('4') || status.starts_with('5'))
+                        && !errors.contains(&schema)
+                    {
+                        errors.push(schema);
+                    }
+                    walk(spec, schema, &schema_at, &mut response_schemas);
+                }
+            }
+        }
+        if success.len() != 1 {
+            found.push(format!(
+                "{at}/responses: {} success schemas across 2xx, must be exactly one",
+                success.len()
+            ));
+        }
+        if errors.len() > 1 {
+            found.push(format!(
+                "{at}/responses: {} error schemas across 4xx and 5xx, must be at most one",
+                errors.len()
+            ));
+        }
+        for (i, param) in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(schema) = resolve(spec, param).get("schema") {
+                walk(
+                    spec,
+                    schema,
+                    &format!("{at}/parameters/{i}/schema"),
+                    &mut request_schemas,
+                );
+            }
+        }
+        if let Some(body) = op.get("requestBody") {
+            let mut body_schemas = BTreeMap::new();
+            for (media, media_body) in content(resolve(spec, body)) {
+                if let Some(schema) = media_body.get("schema") {
+                    let schema_at = format!("{at}/requestBody/content/{}/schema", escape(media));
+                    walk(spec, schema, &schema_at, &mut body_schemas);
+                }
+            }
+            for (pointer, schema) in &body_schemas {
+                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                    for (name, property) in properties {
+                        if property.get("default").is_some() {
+                            found.push(format!(
+                                "{pointer}/properties/{}/default: a default on a request-body property (the client would always send it)",
+                                escape(name)
+                            ));
+                        }
+                    }
+                }
+            }
+            request_schemas.extend(body_schemas);
+        }
+    }
+    for (pointer, schema) in &response_schemas {
+        if request_schemas.contains_key(pointer) {
+            continue;
+        }
+        for limit in LIMITS {
+            if schema.get(limit).is_some() {
+                found.push(format!(
+                    "{pointer}/{limit}: a limit on a response-only schema (a response must never fail to parse)"
+                ));
+            }
+        }
+    }
+    found.extend(invalid_examples(spec));
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Examples that do not validate against their schema.
+fn invalid_examples(spec: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    for example in dotdigital_spec::examples(spec) {
+        let document = dotdigital_spec::schema_document(spec, &example.schema);
+        let validator = match jsonschema::options()
+            .should_validate_formats(true)
+            .build(&document.0)
+        {
+            Ok(validator) => validator,
+            Err(e) => {
+                found.push(format!(
+                    "{}: its schema is not valid JSON Schema: {e}",
+                    example.location
+                ));
+                continue;
+            }
+        };
+        for error in validator.iter_errors(&example.value) {
+            let path = error.instance_path().to_string();
+            let at = if path.is_empty() {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
+            found.push(format!(
+                "{}: invalid example{at}: {error}",
+                example.location
+            ));
+        }
+    }
+    found
+}
+
+/// `(pointer, operation)` for every operation of the spec.
+fn operations(spec: &Value) -> Vec<(String, &Value)> {
+    let mut found = Vec::new();
+    for (path, item) in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                found.push((format!("/paths/{}/{method}", escape(path)), op));
+            }
+        }
+    }
+    found
+}
+
+fn content(body: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    body.get("content")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
+    crate::model::resolve(spec, item).0
+}
+
+/// Collects every schema object reachable from `schema` (refs followed),
+/// each under the JSON pointer where it is written.
+fn walk<'a>(
+    spec: &'a Value,
+    schema: &'a Value,
+    at: &str,
+    seen: &mut BTreeMap<String, &'a Map<String, Value>>,
+) {
+    let Some(map) = schema.as_object() else {
+        return;
+    };
+    if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+        if let Some(pointer) = target.strip_prefix('#')
+            && let Some(found) = spec.pointer(pointer)
+            && !seen.contains_key(pointer)
+        {
+            walk(spec, found, pointer, seen);
+        }
+        return;
+    }
+    if seen.contains_key(at) {
+        return;
+    }
+    seen.insert(at.to_owned(), map);
+    for (key, child) in map {
+        match key.as_str() {
+            "properties" => {
+                for (name, property) in child.as_object().into_iter().flatten() {
+                    walk(
+                        spec,
+                        property,
+                        &format!("{at}/properties/{}", escape(name)),
+                        seen,
+                    );
+                }
+            }
+            "items" | "additionalProperties" | "not" => {
+                walk(spec, child, &format!("{at}/{key}"), seen)
+            }
+            "allOf" | "oneOf" | "anyOf" => {
+                for (i, branch) in child.as_array().into_iter().flatten().enumerate() {
+                    walk(spec, branch, &format!("{at}/{key}/{i}"), seen);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use super::*;
+
+    #[test]
+    fn the_project_spec_keeps_every_rule() {
+        let spec = dotdigital_spec::to_json(dotdigital_spec::SPEC_YAML).unwrap();
+        assert_eq!(violations(&spec), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_rule_reports_its_pointer() {
+        let spec = dotdigital_spec::to_json(
+            r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/In'}
+      responses:
+        "200": {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}}
+        "201": {description: b, content: {application/json: {schema: {type: string}}}}
+        "400": {description: d, content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}}
+        "409": {description: e, content: {application/json: {schema: {type: string}}}}
+        default: {description: c}
+components:
+  schemas:
+    In:
+      type: object
+      properties:
+        flag: {type: boolean, default: true}
+    Out:
+      type: object
+      properties:
+        name: {type: string, maxLength: 3, example: toolong}
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            violations(&spec),
+            [
+                "/components/schemas/In/properties/flag/default: a default on a request-body property (the client would always send it)",
+                "/components/schemas/Out/properties/name/example: invalid example: \"toolong\" is longer than 3 characters",
+                "/components/schemas/Out/properties/name/maxLength: a limit on a response-only schema (a response must never fail to parse)",
+                "/paths/~1x/post/responses/default: a `default` response (progenitor needs explicit statuses)",
+                "/paths/~1x/post/responses: 2 error schemas across 4xx and 5xx, must be at most one",
+                "/paths/~1x/post/responses: 2 success schemas across 2xx, must be exactly one",
+                "/paths/~1x/post: no operationId",
+            ]
+        );
+    }
+}

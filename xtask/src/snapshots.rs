@@ -1,0 +1,151 @@
+//! The reviewed artifacts: what `cargo xtask codegen` records as insta
+//! snapshots in `xtask/snapshots/` and what `cargo xtask check` compares
+//! against them without ever writing.
+
+use std::path::{Path, PathBuf};
+
+use insta::TextSnapshotKind;
+use insta::internals::TextSnapshotContents;
+
+use crate::Failure;
+use crate::model::Model;
+
+/// Where the snapshots live, relative to the workspace root.
+pub const SNAPSHOT_DIR: &str = "xtask/snapshots";
+
+/// What fixes drift, printed with every failure.
+pub const FIX: &str = "to accept the change, run `cargo xtask codegen`, then `cargo insta review` \
+     (or `cargo insta accept`), and commit xtask/snapshots/";
+
+/// One reviewed artifact: a snapshot name and the text it must hold.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// The snapshot's name: the file is `xtask/snapshots/<name>.snap`.
+    pub name: &'static str,
+    /// The current text.
+    pub contents: String,
+}
+
+/// Everything the spec at `root` generates: the client source, byte for byte
+/// what `build.rs` compiles, and the normalised spec.
+pub fn artifacts(spec_text: &str) -> Result<Vec<Artifact>, Failure> {
+    let source = dotdigital_codegen::generate(spec_text)
+        .map_err(|e| Failure::new(format!("{}: {e}", dotdigital_spec::SPEC_PATH)))?;
+    let spec = dotdigital_spec::to_json(spec_text)
+        .map_err(|e| Failure::new(format!("{}: {e}", dotdigital_spec::SPEC_PATH)))?;
+    Ok(vec![
+        Artifact {
+            name: "dotdigital_contacts_api.rs",
+            contents: source,
+        },
+        Artifact {
+            name: "spec",
+            contents: Model::from_spec(&spec).render(),
+        },
+    ])
+}
+
+/// Asserts every artifact with insta, which writes `.snap.new` files (or not)
+/// as `INSTA_UPDATE` says. Used by `cargo xtask codegen` and by the test that
+/// makes snapshots visible to `cargo insta test --unreferenced=reject`.
+pub fn assert_with_insta(root: &Path, artifacts: &[Artifact]) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root.join(SNAPSHOT_DIR));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for artifact in artifacts {
+            insta::assert_snapshot!(artifact.name, &artifact.contents);
+        }
+    });
+}
+
+/// Compares every artifact with its stored snapshot, in the way insta
+/// compares, without writing anything. Each mismatch comes back as a
+/// unified diff (stored → generated).
+pub fn compare(root: &Path, artifacts: &[Artifact]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for artifact in artifacts {
+        let path = snapshot_path(root, artifact.name);
+        let shown = display(root, &path);
+        let stored = match insta::Snapshot::from_file(&path) {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                problems.push(format!("{shown}: cannot read the snapshot ({e})"));
+                continue;
+            }
+        };
+        let Some(stored) = stored.as_text() else {
+            problems.push(format!("{shown}: not a text snapshot"));
+            continue;
+        };
+        let current = TextSnapshotContents::new(artifact.contents.clone(), TextSnapshotKind::File);
+        if !stored.matches_latest(&current) {
+            let old = stored.to_string();
+            let new = current.to_string();
+            let diff = similar::TextDiff::from_lines(&old, &new)
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("{shown} (stored)"),
+                    &format!("{shown} (generated now)"),
+                )
+                .to_string();
+            problems.push(format!("{shown} does not match:\n{diff}"));
+        }
+    }
+    problems
+}
+
+/// Files in the snapshot folder that no artifact owns, and pending snapshots
+/// left over from a run that was never reviewed.
+pub fn strays(root: &Path, artifacts: &[Artifact]) -> Vec<String> {
+    let dir = root.join(SNAPSHOT_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return vec![format!("{}: no snapshot folder", display(root, &dir))];
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut problems = Vec::new();
+    for name in names {
+        let shown = format!("{SNAPSHOT_DIR}/{name}");
+        if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+            problems.push(format!("{shown}: a pending snapshot nobody reviewed"));
+        } else if !artifacts.iter().any(|a| name == format!("{}.snap", a.name)) {
+            problems.push(format!(
+                "{shown}: a snapshot no artifact produces (delete it)"
+            ));
+        }
+    }
+    problems
+}
+
+/// Deletes the pending `.snap.new` files in the snapshot folder.
+pub fn remove_pending(root: &Path) -> Result<(), Failure> {
+    let dir = root.join(SNAPSHOT_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().ends_with(".snap.new") {
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                Failure::new(format!("cannot remove {}: {e}", entry.path().display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn snapshot_path(root: &Path, name: &str) -> PathBuf {
+    root.join(SNAPSHOT_DIR).join(format!("{name}.snap"))
+}
+
+fn display(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

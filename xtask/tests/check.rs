@@ -1,0 +1,137 @@
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+//! `cargo xtask check` under plain `cargo test`: the workspace passes, and a
+//! drifted copy of it fails with the diff and the commands that fix it.
+
+use std::path::{Path, PathBuf};
+
+use xtask::{check, snapshots, workspace_root};
+
+/// A scratch copy of the spec and the snapshots, named after the test.
+fn scratch_workspace(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&root);
+    for dir in ["openapi", snapshots::SNAPSHOT_DIR] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        for entry in std::fs::read_dir(workspace_root().join(dir)).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // Only what git tracks: a developer's pending snapshots stay out.
+            if !name.ends_with(".snap.new") {
+                std::fs::copy(entry.path(), root.join(dir).join(&name)).unwrap();
+            }
+        }
+    }
+    root
+}
+
+fn edit_spec(root: &Path, from: &str, to: &str) {
+    let path = root.join(dotdigital_spec::SPEC_PATH);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "the spec no longer contains {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn snapshot_files(root: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(root.join(snapshots::SNAPSHOT_DIR))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_workspace_passes_check() {
+    // rust-analyzer's convention: drift fails plain `cargo test` too.
+    if let Err(failure) = check(&workspace_root()) {
+        panic!("{failure}");
+    }
+}
+
+#[test]
+fn the_snapshots_are_insta_snapshots() {
+    // Asserting through insta keeps the files referenced for
+    // `cargo insta test --unreferenced=reject` and reviewable with `cargo insta review`.
+    let root = workspace_root();
+    let text = xtask::read_spec(&root).unwrap();
+    snapshots::assert_with_insta(&root, &snapshots::artifacts(&text).unwrap());
+}
+
+#[test]
+fn a_drifted_spec_fails_with_the_diff_and_the_fixing_commands_and_writes_nothing() {
+    let root = scratch_workspace("drifted-spec");
+    edit_spec(
+        &root,
+        "enum: [overwrite, overwrite-if-not-empty, overwrite-if-empty]",
+        "enum: [overwrite, overwrite-if-not-empty, overwrite-if-empty, append]",
+    );
+    let before = snapshot_files(&root);
+    let report = check(&root).unwrap_err().to_string();
+    assert!(
+        report.contains("xtask/snapshots/spec.snap does not match"),
+        "{report}"
+    );
+    assert!(
+        report.contains("xtask/snapshots/dotdigital_contacts_api.rs.snap does not match"),
+        "{report}"
+    );
+    assert!(report.contains("+  parameters/query/merge-option: string enum [\"overwrite\", \"overwrite-if-not-empty\", \"overwrite-if-empty\", \"append\"]"), "{report}");
+    assert!(
+        report.contains("run `cargo xtask codegen`, then `cargo insta review`"),
+        "{report}"
+    );
+    assert_eq!(snapshot_files(&root), before, "check must never write");
+}
+
+#[test]
+fn a_pending_snapshot_fails_check() {
+    let root = scratch_workspace("pending-snapshot");
+    let pending = root.join(snapshots::SNAPSHOT_DIR).join("spec.snap.new");
+    std::fs::write(
+        &pending,
+        "---\nsource: xtask/src/snapshots.rs\n---\nleft over\n",
+    )
+    .unwrap();
+    let report = check(&root).unwrap_err().to_string();
+    assert!(
+        report.contains("xtask/snapshots/spec.snap.new: a pending snapshot nobody reviewed"),
+        "{report}"
+    );
+    assert!(report.contains("cargo insta review"), "{report}");
+}
+
+#[test]
+fn a_snapshot_no_artifact_produces_fails_check() {
+    let root = scratch_workspace("stray-snapshot");
+    std::fs::write(
+        root.join(snapshots::SNAPSHOT_DIR).join("old.snap"),
+        "---\n---\nx\n",
+    )
+    .unwrap();
+    let report = check(&root).unwrap_err().to_string();
+    assert!(
+        report.contains("xtask/snapshots/old.snap: a snapshot no artifact produces"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_broken_spec_rule_fails_check_with_its_pointer() {
+    let root = scratch_workspace("broken-rule");
+    edit_spec(
+        &root,
+        "          description: Resubscribe without a confirmation email (the service assumes true when left out).\n",
+        "          description: Resubscribe without a confirmation email (the service assumes true when left out).\n          default: true\n",
+    );
+    let report = check(&root).unwrap_err().to_string();
+    assert!(
+        report.contains("/components/schemas/ResubscribeOptions/properties/resubscribeWithNoChallenge/default: a default on a request-body property"),
+        "{report}"
+    );
+}

@@ -59,7 +59,14 @@ pub fn check(root: &Path) -> Result<String, Failure> {
     let spec =
         dotdigital_spec::to_json(&text).map_err(|e| Failure::new(format!("{spec_path}: {e}")))?;
     let mut report = String::new();
-    let violations = rules::violations(&spec);
+    let mut violations = rules::violations(&spec);
+    for (schema, wrapper) in dotdigital_contacts::input_json_schemas() {
+        violations.extend(
+            wrapper_schema::check_wrapper_schema(&spec, schema, &wrapper)
+                .into_iter()
+                .map(|finding| format!("the wrapper's input can break the spec: {finding}")),
+        );
+    }
     if !violations.is_empty() {
         report.push_str(&format!(
             "{spec_path} breaks {} spec rule(s) (README.md, \"Changing the spec\"):\n",

@@ -1,10 +1,7 @@
 //! Whether a JSON Schema of the wrapper's public input types (schemars'
 //! output) stays inside the spec's request schemas: every field the wrapper
 //! can send exists in the spec with a compatible type, enum and limits.
-//!
-//! Not wired into `check` yet: the wrapper crate does not emit its schema
-//! yet. Once it does, `check` snapshots that schema next to the others and
-//! calls [`check_wrapper_schema`] for each input type.
+//! `check` runs it on each schema of `dotdigital_contacts::input_json_schemas`.
 
 use serde_json::{Map, Value};
 

@@ -34,17 +34,6 @@ pub struct ImportedContact {
 }
 
 /// A consent record to append to the contact; all five fields are required.
-///
-/// ```
-/// use dotdigital_contacts::ConsentRecord;
-/// let record = ConsentRecord::new(
-///     "Yes, send me the newsletter",
-///     "2026-01-05T09:30:00Z".parse().unwrap(),
-///     "https://example.com/signup",
-///     "2b01:1234:136::d6b7",
-///     "Mozilla/5.0",
-/// );
-/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentRecord {
@@ -68,6 +57,17 @@ pub struct ConsentRecord {
 impl ConsentRecord {
     /// The consent text shown, when it was given, the page's URL, the
     /// contact's IPv4 or IPv6 address, and the browser's user agent.
+    ///
+    /// ```
+    /// use dotdigital_contacts::ConsentRecord;
+    /// let record = ConsentRecord::new(
+    ///     "Yes, send me the newsletter",
+    ///     "2026-01-05T09:30:00Z".parse().unwrap(),
+    ///     "https://example.com/signup",
+    ///     "2b01:1234:136::d6b7",
+    ///     "Mozilla/5.0",
+    /// );
+    /// ```
     pub fn new(
         text: impl Into<String>,
         consented_at: DateTime<Utc>,

@@ -199,7 +199,7 @@ impl SandboxBuilder {
 
     /// Adds (or retypes) a data field of the account.
     pub fn data_field(mut self, name: impl Into<String>, kind: DataFieldType) -> Self {
-        let name = name.into();
+        let name: std::sync::Arc<str> = name.into().into();
         self.config
             .data_fields
             .retain(|field| !field.name.eq_ignore_ascii_case(&name));

@@ -74,6 +74,7 @@ impl Store {
             })
             .or_else(|| {
                 contact
+                    .more()
                     .custom
                     .iter()
                     .find_map(|(name, value)| taken(&Identifier::Custom(name.clone()), value))
@@ -105,7 +106,7 @@ impl Store {
         if let Some(mobile) = &contact.mobile_number {
             self.by_mobile_number.insert(mobile.clone(), contact.id);
         }
-        for (name, value) in &contact.custom {
+        for (name, value) in &contact.more().custom {
             self.by_custom.insert(custom_key(name, value), contact.id);
         }
     }
@@ -117,7 +118,7 @@ impl Store {
         if let Some(mobile) = &contact.mobile_number {
             self.by_mobile_number.remove(mobile);
         }
-        for (name, value) in &contact.custom {
+        for (name, value) in &contact.more().custom {
             self.by_custom.remove(&custom_key(name, value));
         }
     }

@@ -18,7 +18,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::error::{ApiError, Detail, V2Error, json_response};
+use crate::error::{ApiError, Detail, V2Error, json_response, no_content};
 use crate::gate::api_gate;
 use crate::import::{self, MergeOption};
 use crate::v2;
@@ -96,7 +96,7 @@ async fn delete_contact(
         Ok(())
     });
     match deleted {
-        Ok(()) => json_response(StatusCode::NO_CONTENT, &Value::Null).map(|_| Body::empty()),
+        Ok(()) => no_content(),
         Err(error) => error.into_response(),
     }
 }

@@ -546,6 +546,16 @@ async fn v2_put_is_a_full_replace_creates_with_id_0_or_unknown_and_errors_carry_
             "ERROR_PARAMETER_INVALID",
         ),
         (
+            "5",
+            json!({"id": 6, "email": "x@example.com"}),
+            "ERROR_PARAMETER_INVALID",
+        ),
+        (
+            "0",
+            json!({"email": "x@example.com", "dataFields": [{"key": "GENDER", "value": 1}]}),
+            "ERROR_PARAMETER_INVALID",
+        ),
+        (
             "abc",
             json!({"email": "x@example.com"}),
             "ERROR_PARAMETER_INVALID",

@@ -1,6 +1,8 @@
 //! The emulated account: API user, data fields, custom identifiers, lists,
 //! rate limit and faults. Admin routes read and change it at run time.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// Default API user name, as in Dotdigital's own samples.
@@ -25,8 +27,8 @@ pub enum DataFieldType {
 /// reported as configured (Dotdigital's names are upper case).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataField {
-    /// Field name, e.g. `FIRSTNAME`.
-    pub name: String,
+    /// Field name, e.g. `FIRSTNAME`; contacts share it rather than copy it.
+    pub name: Arc<str>,
     /// What values the field takes.
     #[serde(rename = "type")]
     pub kind: DataFieldType,
@@ -105,7 +107,7 @@ impl std::fmt::Debug for Config {
 impl Default for Config {
     fn default() -> Self {
         let string = |name: &str| DataField {
-            name: name.to_owned(),
+            name: name.into(),
             kind: DataFieldType::String,
         };
         Self {

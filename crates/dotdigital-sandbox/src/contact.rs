@@ -1,5 +1,7 @@
 //! The stored contact and how v3 (`Contact`) and v2 (`ApiContact`) show it.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
@@ -51,6 +53,17 @@ pub(crate) struct StoredConsent {
     pub date_time_created: DateTime<Utc>,
 }
 
+/// The parts of a contact most contacts do not have.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct More {
+    /// Custom identifier name to value.
+    pub custom: Vec<(String, String)>,
+    pub lists: Vec<i32>,
+    /// Preference id to opted-in.
+    pub preferences: Vec<(i32, bool)>,
+    pub consent_records: Vec<StoredConsent>,
+}
+
 /// One contact. `binned` contacts are in the recycle bin.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Contact {
@@ -58,19 +71,15 @@ pub(crate) struct Contact {
     pub email: Option<String>,
     /// E.164 digits, without `+`.
     pub mobile_number: Option<String>,
-    /// Custom identifier name to value.
-    pub custom: Vec<(String, String)>,
     /// Data-field name (as configured) to a non-null, non-empty value.
-    pub data_fields: Vec<(String, Value)>,
+    pub data_fields: Vec<(Arc<str>, Value)>,
     pub email_type: EmailType,
     pub opt_in_type: OptInType,
     pub email_status: EmailStatus,
     pub sms_status: ChannelStatus,
     pub whatsapp_status: ChannelStatus,
-    pub lists: Vec<i32>,
-    /// Preference id to opted-in.
-    pub preferences: Vec<(i32, bool)>,
-    pub consent_records: Vec<StoredConsent>,
+    /// Rarely set, so boxed: most contacts pay one pointer for them.
+    pub more: Option<Box<More>>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub binned: bool,
@@ -85,16 +94,13 @@ impl Contact {
             id,
             email: None,
             mobile_number: None,
-            custom: Vec::new(),
             data_fields: Vec::new(),
             email_type: EmailType::PlainText,
             opt_in_type: OptInType::Unknown,
             email_status: EmailStatus::Subscribed,
             sms_status: ChannelStatus::NoSubscription,
             whatsapp_status: ChannelStatus::NoSubscription,
-            lists: Vec::new(),
-            preferences: Vec::new(),
-            consent_records: Vec::new(),
+            more: None,
             created: now,
             updated: now,
             binned: false,
@@ -104,18 +110,33 @@ impl Contact {
     pub fn data_field(&self, name: &str) -> Option<&Value> {
         self.data_fields
             .iter()
-            .find(|(key, _)| key == name)
+            .find(|(key, _)| **key == *name)
             .map(|(_, value)| value)
     }
 
     /// Sets (or with `None` clears) a data field; empty strings count as clear.
-    pub fn set_data_field(&mut self, name: &str, value: Option<Value>) {
+    pub fn set_data_field(&mut self, name: &Arc<str>, value: Option<Value>) {
         self.data_fields.retain(|(key, _)| key != name);
         match value {
             Some(Value::String(s)) if s.is_empty() => {}
-            Some(value) => self.data_fields.push((name.to_owned(), value)),
+            Some(value) => self.data_fields.push((name.clone(), value)),
             None => {}
         }
+    }
+
+    /// Custom identifiers, lists, preferences and consent records.
+    pub fn more(&self) -> &More {
+        static NONE: More = More {
+            custom: Vec::new(),
+            lists: Vec::new(),
+            preferences: Vec::new(),
+            consent_records: Vec::new(),
+        };
+        self.more.as_deref().unwrap_or(&NONE)
+    }
+
+    pub fn more_mut(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
     }
 
     /// The v3 `ContactStatus`.
@@ -138,7 +159,7 @@ impl Contact {
         if let Some(mobile) = &self.mobile_number {
             identifiers.insert("mobileNumber".into(), json!(mobile));
         }
-        for (name, value) in &self.custom {
+        for (name, value) in &self.more().custom {
             identifiers.insert(name.clone(), json!(value));
         }
         let mut channels = Map::new();
@@ -173,6 +194,7 @@ impl Contact {
             channels.insert("whatsApp".into(), json!({ "status": whatsapp }));
         }
         let lists: Vec<Value> = self
+            .more()
             .lists
             .iter()
             .map(|id| {
@@ -183,11 +205,13 @@ impl Contact {
             })
             .collect();
         let preferences: Vec<Value> = self
+            .more()
             .preferences
             .iter()
             .map(|(id, opted_in)| json!({ "id": id, "isOptedIn": opted_in }))
             .collect();
         let consent_records: Vec<Value> = self
+            .more()
             .consent_records
             .iter()
             .map(|record| {
@@ -247,7 +271,7 @@ impl Contact {
     ) -> impl Iterator<Item = (String, Value)> + 'a {
         config.data_fields.iter().map(|field| {
             let value = self.data_field(&field.name).cloned().unwrap_or(Value::Null);
-            (field.name.clone(), value)
+            (field.name.to_string(), value)
         })
     }
 }

@@ -124,6 +124,16 @@ impl IntoResponse for V2Error {
     }
 }
 
+/// 204 without a body (still typed JSON, like every answer of the sandbox).
+pub(crate) fn no_content() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
 /// A JSON answer; every answer of the sandbox carries this content type.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();

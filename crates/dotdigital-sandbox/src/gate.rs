@@ -4,7 +4,7 @@
 //! reach a handler, so they change nothing. Admin routes skip all of this.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -27,13 +27,9 @@ pub(crate) async fn api_gate(
     let config = app.config();
     let v2 = request.uri().path().starts_with("/v2/");
     let authorised = authorised(request.headers(), &config);
-    let rate = config.rate_limit.map(|limit| {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        app.rate().take(limit, now, authorised)
-    });
+    let rate = config
+        .rate_limit
+        .map(|limit| app.rate().take(limit, Instant::now(), authorised));
     let mut response = if !authorised {
         let mut response = error(
             v2,

@@ -7,6 +7,8 @@
 //! One lock around the store serialises writes, which also keeps identifiers
 //! unique under parallel creates.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -122,7 +124,7 @@ pub(crate) fn path_identifier(
 struct Request {
     identifiers: Vec<(Identifier, String)>,
     /// Configured field name to value; `None` is JSON `null`.
-    data_fields: Vec<(String, Option<Value>)>,
+    data_fields: Vec<(Arc<str>, Option<Value>)>,
     email_type: Option<EmailType>,
     opt_in_type: Option<OptInRequest>,
     email_status: Option<EmailStatus>,
@@ -312,8 +314,9 @@ impl Request {
                 Identifier::Email => contact.email = Some(value),
                 Identifier::MobileNumber => contact.mobile_number = Some(value),
                 Identifier::Custom(name) => {
-                    contact.custom.retain(|(known, _)| *known != name);
-                    contact.custom.push((name, value));
+                    let custom = &mut contact.more_mut().custom;
+                    custom.retain(|(known, _)| *known != name);
+                    custom.push((name, value));
                 }
                 Identifier::ContactId => {}
             }
@@ -365,32 +368,42 @@ impl Request {
         if let Some(status) = self.whatsapp_status {
             contact.whatsapp_status = status;
         }
-        for id in self.lists {
-            if !contact.lists.contains(&id) {
-                contact.lists.push(id);
+        if !self.lists.is_empty()
+            || !self.preferences.is_empty()
+            || !self.consent_records.is_empty()
+        {
+            let more = contact.more_mut();
+            for id in self.lists {
+                if !more.lists.contains(&id) {
+                    more.lists.push(id);
+                }
             }
+            for (id, opted_in) in self.preferences {
+                more.preferences.retain(|(known, _)| *known != id);
+                more.preferences.push((id, opted_in));
+            }
+            more.consent_records
+                .extend(self.consent_records.into_iter().map(|c| StoredConsent {
+                    text: c.text,
+                    date_time_consented: c.date_time_consented,
+                    url: c.url,
+                    ip_address: c.ip_address,
+                    user_agent: c.user_agent,
+                    date_time_created: now,
+                }));
         }
-        for (id, opted_in) in self.preferences {
-            contact.preferences.retain(|(known, _)| *known != id);
-            contact.preferences.push((id, opted_in));
-        }
-        contact
-            .consent_records
-            .extend(self.consent_records.into_iter().map(|c| StoredConsent {
-                text: c.text,
-                date_time_consented: c.date_time_consented,
-                url: c.url,
-                ip_address: c.ip_address,
-                user_agent: c.user_agent,
-                date_time_created: now,
-            }));
         contact.updated = now;
         store.put(contact.clone());
         Ok((contact, created))
     }
 }
 
-fn merge_data_field(contact: &mut Contact, name: &str, value: Option<Value>, merge: MergeOption) {
+fn merge_data_field(
+    contact: &mut Contact,
+    name: &Arc<str>,
+    value: Option<Value>,
+    merge: MergeOption,
+) {
     let empty = |v: &Value| v.as_str().is_some_and(str::is_empty);
     match merge {
         MergeOption::Overwrite => contact.set_data_field(name, value),

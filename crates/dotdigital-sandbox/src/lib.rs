@@ -7,8 +7,40 @@
 //!
 //! It is an independent implementation: it shares the project's spec (for
 //! request validation) but none of the client's code, so it catches client
-//! bugs. Behaviour follows the "Sandbox semantics" table of the design; the
-//! choices where Dotdigital is silent are documented on each module.
+//! bugs. Behaviour follows the "Sandbox semantics" table of the design.
+//!
+//! # Choices where Dotdigital is silent
+//!
+//! - **Identifiers.** `email`: one `@`, a dotted domain, no spaces, at most 254
+//!   characters, matched case-insensitively. `mobileNumber`: E.164, an optional
+//!   leading `+` then 7 to 15 digits and nothing else, stored without the `+`.
+//!   `contactId`: a positive integer (path only). Custom identifiers exist only
+//!   when configured, and match exactly. Identifiers are unique across active
+//!   and binned contacts.
+//! - **Create.** A new contact takes only the identifiers in the body (which
+//!   must include `email` or `mobileNumber`), never the path value. Its email
+//!   channel is `subscribed`, its SMS and WhatsApp channels `noSubscription`.
+//! - **Data fields.** Names match case-insensitively and are reported as
+//!   configured. String takes a JSON string, Numeric a number, Boolean a bool,
+//!   Date an ISO 8601 date (`2024-05-01`) or date-time. `""` counts as empty.
+//!   Merge options apply to data fields only; identifiers, channels, lists,
+//!   preferences and consent records always apply.
+//! - **Channels.** Resubscribing an unsubscribed email with
+//!   `resubscribeWithNoChallenge: false` gives `pendingOptIn`, as
+//!   `verifiedDouble` does. Preferences take any id and replace an earlier
+//!   choice for the same id.
+//! - **Observing.** `GET` shows a binned contact with status `binned`;
+//!   `DELETE` answers 204 and bins the contact. Both answer 404
+//!   `contacts:contactNotFound` when nothing matches.
+//! - **v2.** Data fields not sent are cleared; `status` in the body is
+//!   ignored; an email held by another contact is 400 `ERROR_CONTACT_INVALID`;
+//!   a body `id` other than 0 must equal the path id; a binned contact's id
+//!   restores it. `GET /v2/contacts/{id}` shows active contacts with an email.
+//! - **Rate limit.** Off unless set; then every API answer carries the
+//!   `X-RateLimit-*` headers. A window opens with the first call and lasts 60 s;
+//!   unauthenticated calls are not counted.
+//! - **Errors.** Schema violations are 400 `server:badRequest`, malformed JSON
+//!   400 `contacts:badJson` whose detail item is `line L, position P`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -167,7 +199,7 @@ impl SandboxBuilder {
 
     /// Adds (or retypes) a data field of the account.
     pub fn data_field(mut self, name: impl Into<String>, kind: DataFieldType) -> Self {
-        let name = name.into();
+        let name: std::sync::Arc<str> = name.into().into();
         self.config
             .data_fields
             .retain(|field| !field.name.eq_ignore_ascii_case(&name));

@@ -1,16 +1,21 @@
-//! Dotdigital's tiered call-rate limit: a number of calls per wall-clock
-//! minute. The sandbox counts every authenticated API call in one tier,
-//! reported as scope `mediumCallRate`.
+//! Dotdigital's tiered call-rate limit: a number of calls per minute. The
+//! sandbox counts every authenticated API call in one tier, reported as scope
+//! `mediumCallRate`. A window opens with the first call and lasts a minute
+//! (not aligned to the clock, so a short test never straddles two windows).
+
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue};
+
+const WINDOW: Duration = Duration::from_secs(60);
 
 /// The tier name sent in `X-RateLimit-Scope`.
 pub(crate) const SCOPE: &str = "mediumCallRate";
 
-/// Calls counted in the current minute.
+/// Calls counted in the current window.
 #[derive(Debug, Default)]
 pub(crate) struct RateWindow {
-    minute: u64,
+    opened: Option<Instant>,
     used: u32,
 }
 
@@ -25,21 +30,24 @@ pub(crate) struct RateState {
 }
 
 impl RateWindow {
-    /// Counts one call (when `consume`) at `now` (Unix seconds) against `limit`.
-    pub fn take(&mut self, limit: u32, now: u64, consume: bool) -> RateState {
-        let minute = now / 60;
-        if minute != self.minute {
-            self.minute = minute;
-            self.used = 0;
-        }
+    /// Counts one call (when `consume`) at `now` against `limit`.
+    pub fn take(&mut self, limit: u32, now: Instant, consume: bool) -> RateState {
+        let opened = match self.opened {
+            Some(opened) if now.duration_since(opened) < WINDOW => opened,
+            _ => {
+                self.used = 0;
+                *self.opened.insert(now)
+            }
+        };
         let allowed = self.used < limit;
         if consume && allowed {
             self.used += 1;
         }
+        let left = WINDOW.saturating_sub(now.duration_since(opened));
         RateState {
             limit,
             remaining: limit.saturating_sub(self.used),
-            reset: 60 - now % 60,
+            reset: left.as_secs() + u64::from(left.subsec_nanos() > 0),
             allowed,
         }
     }
@@ -61,12 +69,14 @@ mod tests {
     #[test]
     fn the_window_refills_each_minute() {
         let mut window = RateWindow::default();
-        let start = 6_000; // a minute boundary
-        assert_eq!(window.take(2, start, true).remaining, 1);
-        assert_eq!(window.take(2, start + 1, true).remaining, 0);
-        let over = window.take(2, start + 45, true);
+        let start = Instant::now();
+        let at = |secs| start + Duration::from_secs(secs);
+        let first = window.take(2, start, true);
+        assert_eq!((first.remaining, first.reset), (1, 60));
+        assert_eq!(window.take(2, at(1), true).remaining, 0);
+        let over = window.take(2, at(45), true);
         assert!(!over.allowed);
         assert_eq!(over.reset, 15);
-        assert!(window.take(2, start + 60, true).allowed);
+        assert!(window.take(2, at(60), true).allowed);
     }
 }

@@ -1,13 +1,14 @@
 //! The API routes: HTTP in (path segments, query, header, JSON body), the
 //! operation in `import` / `v2`, HTTP out.
 //!
-//! Path segments are percent-decoded exactly once, so `%2B` is `+`, `%40` is
-//! `@`, and a literal `+` stays a plus.
+//! Path segments are percent-decoded exactly once (by axum's router), so `%2B`
+//! is `+`, `%40` is `@`, `%252B` is `%2B`, and a literal `+` stays a plus.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{RawPathParams, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
@@ -17,7 +18,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::error::{ApiError, Detail, V2Error, json_response};
+use crate::error::{ApiError, Detail, V2Error, json_response, no_content};
 use crate::gate::api_gate;
 use crate::import::{self, MergeOption};
 use crate::v2;
@@ -39,7 +40,7 @@ pub(crate) fn api_routes(app: Arc<App>) -> Router<Arc<App>> {
 
 async fn import_contact(
     State(app): State<Arc<App>>,
-    params: RawPathParams,
+    params: Result<RawPathParams, RawPathParamsRejection>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -57,7 +58,10 @@ async fn import_contact(
     }
 }
 
-async fn get_contact(State(app): State<Arc<App>>, params: RawPathParams) -> Response {
+async fn get_contact(
+    State(app): State<Arc<App>>,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+) -> Response {
     let found = v3_path(&params).and_then(|(identifier, value)| {
         let config = app.config();
         let (identifier, value) = import::path_identifier(&identifier, &value, &config)?;
@@ -73,7 +77,10 @@ async fn get_contact(State(app): State<Arc<App>>, params: RawPathParams) -> Resp
 }
 
 /// Moves an active contact to the recycle bin.
-async fn delete_contact(State(app): State<Arc<App>>, params: RawPathParams) -> Response {
+async fn delete_contact(
+    State(app): State<Arc<App>>,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+) -> Response {
     let deleted = v3_path(&params).and_then(|(identifier, value)| {
         let config = app.config();
         let (identifier, value) = import::path_identifier(&identifier, &value, &config)?;
@@ -89,14 +96,14 @@ async fn delete_contact(State(app): State<Arc<App>>, params: RawPathParams) -> R
         Ok(())
     });
     match deleted {
-        Ok(()) => json_response(StatusCode::NO_CONTENT, &Value::Null).map(|_| Body::empty()),
+        Ok(()) => no_content(),
         Err(error) => error.into_response(),
     }
 }
 
 async fn update_contact(
     State(app): State<Arc<App>>,
-    params: RawPathParams,
+    params: Result<RawPathParams, RawPathParamsRejection>,
     body: Body,
 ) -> Response {
     let result = async {
@@ -113,7 +120,10 @@ async fn update_contact(
     }
 }
 
-async fn get_v2_contact(State(app): State<Arc<App>>, params: RawPathParams) -> Response {
+async fn get_v2_contact(
+    State(app): State<Arc<App>>,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+) -> Response {
     let found = path_segment(&params, "id")
         .map_err(|e| V2Error::bad_request(e, "ERROR_PARAMETER_INVALID"))
         .and_then(|id| v2::path_id(&id))
@@ -133,24 +143,28 @@ fn not_found() -> ApiError {
 }
 
 /// The decoded `identifier` and `value` segments.
-fn v3_path(params: &RawPathParams) -> Result<(String, String), ApiError> {
+fn v3_path(
+    params: &Result<RawPathParams, RawPathParamsRejection>,
+) -> Result<(String, String), ApiError> {
     let segment = |name| {
         path_segment(params, name).map_err(|e| ApiError::field("server:badRequest", name, e))
     };
     Ok((segment("identifier")?, segment("value")?))
 }
 
-/// One path segment, percent-decoded once.
-fn path_segment(params: &RawPathParams, name: &str) -> Result<String, String> {
-    let raw = params
+/// One path segment, as axum decoded it.
+fn path_segment(
+    params: &Result<RawPathParams, RawPathParamsRejection>,
+    name: &str,
+) -> Result<String, String> {
+    let params = params
+        .as_ref()
+        .map_err(|_| "is not valid UTF-8 once percent-decoded".to_owned())?;
+    Ok(params
         .iter()
         .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-        .unwrap_or_default();
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map(|decoded| decoded.into_owned())
-        .map_err(|_| "is not valid UTF-8 once percent-decoded".to_owned())
+        .map(|(_, value)| value.to_owned())
+        .unwrap_or_default())
 }
 
 /// `merge-option` from the query; `overwrite` when absent.

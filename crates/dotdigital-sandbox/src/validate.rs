@@ -1,17 +1,14 @@
-//! Request validation against the project's spec: each request body schema is
-//! taken from its operation in `openapi/dotdigital-contacts.yaml`, converted to
-//! JSON Schema by `dotdigital-spec`, and checked with `jsonschema`. Failures
-//! become [`Detail`]s naming the field (`identifiers.email`, `lists[3]`).
+//! Request validation against the project's spec: the spec is parsed with
+//! `openapiv3`, each operation is found by its `operationId`, its request body
+//! schema is converted to JSON Schema by `dotdigital-spec` and checked with
+//! `jsonschema`. Failures become [`Detail`]s naming the field
+//! (`identifiers.email`, `lists[3]`).
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::error::Detail;
-
-const IMPORT_BODY: &str = "/paths/~1contacts~1v3~1{identifier}~1{value}/patch/requestBody/content/application~1json/schema";
-const UPDATE_BODY: &str =
-    "/paths/~1v2~1contacts~1{id}/put/requestBody/content/application~1json/schema";
 
 /// The compiled request schemas.
 pub(crate) struct Validators {
@@ -28,21 +25,30 @@ impl std::fmt::Debug for Validators {
 impl Validators {
     /// Compiles the request schemas of the spec compiled into `dotdigital-spec`.
     pub fn from_spec() -> Result<Self, String> {
-        let spec =
-            dotdigital_spec::to_json(dotdigital_spec::SPEC_YAML).map_err(|e| e.to_string())?;
-        let compile = |pointer: &str| {
+        let text = dotdigital_spec::SPEC_YAML;
+        let api = dotdigital_spec::parse(text).map_err(|e| e.to_string())?;
+        let spec = dotdigital_spec::to_json(text).map_err(|e| e.to_string())?;
+        let compile = |operation_id: &str| {
+            let (path, method, _) = api
+                .operations()
+                .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation_id))
+                .ok_or_else(|| format!("the spec has no operation {operation_id}"))?;
+            let pointer = format!(
+                "/paths/{}/{method}/requestBody/content/application~1json/schema",
+                path.replace('~', "~0").replace('/', "~1")
+            );
             let schema = spec
-                .pointer(pointer)
-                .ok_or_else(|| format!("the spec has no schema at {pointer}"))?;
+                .pointer(&pointer)
+                .ok_or_else(|| format!("{operation_id} has no JSON request body schema"))?;
             let document = dotdigital_spec::schema_document(&spec, schema);
             jsonschema::options()
                 .should_validate_formats(true)
                 .build(&document.0)
-                .map_err(|e| format!("the schema at {pointer} does not compile: {e}"))
+                .map_err(|e| format!("the request schema of {operation_id} does not compile: {e}"))
         };
         Ok(Self {
-            import_contact: compile(IMPORT_BODY)?,
-            update_contact: compile(UPDATE_BODY)?,
+            import_contact: compile("importContact")?,
+            update_contact: compile("updateContact")?,
         })
     }
 

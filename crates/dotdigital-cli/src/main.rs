@@ -32,7 +32,7 @@ enum Command {
     /// Write contacts: import (v3 upsert), update (v2 replace), sync (bulk).
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Run the local sandbox: an emulator of both endpoints, until Ctrl-C.
+    /// Run the local sandbox: an emulator of both endpoints, until Ctrl-C or SIGTERM.
     ///
     /// The first line on stdout is `listening on http://HOST:PORT`. Point the
     /// other commands at it with DOTDIGITAL_BASE_URL and its credentials.

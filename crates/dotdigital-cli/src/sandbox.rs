@@ -55,13 +55,11 @@ pub async fn run(args: SandboxArgs) -> Result<ExitCode, String> {
     let sandbox = builder.start().await.map_err(|e| e.to_string())?;
     println!("listening on {}", sandbox.base_url());
     eprintln!(
-        "api user {}; admin routes under {}/_sandbox/; Ctrl-C stops",
+        "api user {}; admin routes under {}/_sandbox/; Ctrl-C or SIGTERM stops",
         sandbox.api_user(),
         sandbox.base_url()
     );
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    dotdigital_sandbox::shutdown_signal().await;
     sandbox.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -345,3 +345,27 @@ impl Drop for Sandbox {
         let _ = self.stop.send(true);
     }
 }
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM: how the `dotdigital-sandbox` and
+/// `dotdigital sandbox` commands know to shut down.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -54,32 +54,9 @@ async fn main() -> ExitCode {
         sandbox.api_user(),
         sandbox.base_url()
     );
-    stopped().await;
+    dotdigital_sandbox::shutdown_signal().await;
     sandbox.shutdown().await;
     ExitCode::SUCCESS
-}
-
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(_) => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = terminate => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// The listen address and the configured builder; `None` for `--help`.

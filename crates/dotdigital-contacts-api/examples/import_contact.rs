@@ -2,30 +2,33 @@
 //!
 //! With `DOTDIGITAL_API_USER` and `DOTDIGITAL_API_PASSWORD` set (and optionally
 //! `DOTDIGITAL_BASE_URL`, default `https://r1-api.dotdigital.com`) it calls
-//! Dotdigital. Without them it starts a minimal loopback responder that answers
-//! like the service would for a new contact, and prints what it received: a
-//! demonstration of the wire format, not an emulator.
+//! Dotdigital; without them, a local sandbox it starts itself.
+//!
+//! `cargo run -p dotdigital-contacts-api --example import_contact`
 
 use dotdigital_contacts_api::{Client, Credentials, types};
 use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (base_url, credentials) = match (
+    // The sandbox, when one is used, serves as long as it is held.
+    let (base_url, credentials, _sandbox) = match (
         std::env::var("DOTDIGITAL_API_USER"),
         std::env::var("DOTDIGITAL_API_PASSWORD"),
     ) {
         (Ok(user), Ok(password)) => {
             let base_url = std::env::var("DOTDIGITAL_BASE_URL")
                 .unwrap_or_else(|_| "https://r1-api.dotdigital.com".to_owned());
-            (base_url, Credentials::new(user, password))
+            (base_url, Credentials::new(user, password), None)
         }
         _ => {
-            println!("no DOTDIGITAL_API_USER/DOTDIGITAL_API_PASSWORD: using a loopback responder");
-            (
-                start_loopback_responder().await?,
-                Credentials::new("demo@apiconnector.com", "demo-password"),
-            )
+            let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+            println!(
+                "no DOTDIGITAL_API_USER/DOTDIGITAL_API_PASSWORD: using a sandbox at {}",
+                sandbox.base_url()
+            );
+            let credentials = Credentials::new(sandbox.api_user(), sandbox.api_password());
+            (sandbox.base_url().to_owned(), credentials, Some(sandbox))
         }
     };
 
@@ -60,30 +63,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{outcome} contact {}", response.contact_id);
     println!("{}", serde_json::to_string_pretty(&response.into_inner())?);
     Ok(())
-}
-
-/// Answers every PATCH with 201 and a contact made from the request body.
-async fn start_loopback_responder() -> Result<String, std::io::Error> {
-    let app = axum::Router::new().fallback(|request: axum::extract::Request| async move {
-        let (parts, body) = request.into_parts();
-        let body = axum::body::to_bytes(body, 1 << 20)
-            .await
-            .unwrap_or_default();
-        println!("> {} {}", parts.method, parts.uri);
-        println!("> {}", String::from_utf8_lossy(&body));
-        let sent: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let contact = json!({
-            "contactId": 1,
-            "status": "subscribed",
-            "created": "2026-01-05T09:30:00Z",
-            "updated": "2026-01-05T09:30:00Z",
-            "identifiers": sent["identifiers"],
-            "dataFields": sent["dataFields"],
-        });
-        (axum::http::StatusCode::CREATED, axum::Json(contact))
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(base_url)
 }

@@ -20,6 +20,17 @@ pub enum Format {
     Jsonl,
 }
 
+impl Format {
+    /// `explicit` if given, else from the extension: `.jsonl`/`.ndjson` are
+    /// JSONL, anything else (stdin included) CSV.
+    pub fn of(path: &Path, explicit: Option<Format>) -> Format {
+        explicit.unwrap_or(match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl" | "ndjson") => Format::Jsonl,
+            _ => Format::Csv,
+        })
+    }
+}
+
 /// One input row, ready to import or already known to be bad.
 #[derive(Debug)]
 pub struct Row {
@@ -88,18 +99,14 @@ impl Column {
 }
 
 impl Source {
-    /// Opens `path` (`-` for stdin); the format comes from `format` or the extension.
+    /// Opens `path` (`-` for stdin) as `format`.
     pub fn open(
         path: &Path,
-        format: Option<Format>,
+        format: Format,
         identifier: &str,
         clear_marker: &str,
     ) -> Result<Self, String> {
         let stdin = path.as_os_str() == "-";
-        let format = format.unwrap_or(match path.extension().and_then(|e| e.to_str()) {
-            Some("jsonl" | "ndjson") => Format::Jsonl,
-            _ => Format::Csv,
-        });
         let reader: Box<dyn Read + Send> = if stdin {
             Box::new(std::io::stdin())
         } else {
@@ -322,7 +329,7 @@ mod tests {
             fastish_hash(csv)
         ));
         std::fs::write(&dir, csv).unwrap();
-        let mut source = Source::open(&dir, Some(Format::Csv), identifier, "#CLEAR").unwrap();
+        let mut source = Source::open(&dir, Format::Csv, identifier, "#CLEAR").unwrap();
         let mut out = Vec::new();
         while let Some(row) = source.next_row() {
             out.push(row);

@@ -6,7 +6,7 @@ mod pacer;
 mod report;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -74,24 +74,8 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
         Some(path) => Report::open(path, args.resume)?,
         None => Report::none(),
     };
-    let format = args.format.unwrap_or(
-        if matches!(
-            args.input.extension().and_then(|e| e.to_str()),
-            Some("jsonl" | "ndjson")
-        ) {
-            Format::Jsonl
-        } else {
-            Format::Csv
-        },
-    );
-    let mut source = Source::open(
-        &args.input,
-        Some(format),
-        &args.identifier,
-        &args.clear_marker,
-    )?;
-    let total = input::count_rows(&args.input, format);
-
+    let format = Format::of(&args.input, args.format);
+    let mut source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)?;
     // Rows are read on a blocking thread into a small queue: constant memory.
     let concurrency = usize::from(args.concurrency);
     let (row_tx, mut row_rx) = mpsc::channel::<Row>(concurrency * 2);
@@ -201,7 +185,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
 
     let started = Instant::now();
     let mut tally = Tally::default();
-    let progress = Progress::new(total);
+    let progress = Progress::new(&args.input, format);
     while let Some(line) = line_rx.recv().await {
         match line.status {
             Status::Created => tally.created += 1,
@@ -252,8 +236,10 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: Option<u64>) -> Self {
+    fn new(input: &Path, format: Format) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
+            // Reading the file a second time is only worth it for a bar's ETA.
+            let total = input::count_rows(input, format);
             let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
             let template = "{bar:30} {pos}/{len} rows, {per_sec}, eta {eta} {msg}";
             if let Ok(style) = ProgressStyle::with_template(template) {

@@ -1,24 +1,42 @@
 //! Generates the client from the spec into `OUT_DIR` on every spec change.
+//!
+//! The spec is the one `dotdigital-spec` carries (`openapi/dotdigital-contacts.yaml`),
+//! unless `DOTDIGITAL_CONTACTS_SPEC` names another file: `cargo xtask evolve`
+//! builds the hand-written crates against changed copies of the spec that way.
 
 use std::path::PathBuf;
 
-fn main() {
-    let manifest_dir = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-    );
-    let spec_path = manifest_dir.join("../../openapi/dotdigital-contacts.yaml");
-    println!("cargo:rerun-if-changed={}", spec_path.display());
+const SPEC_VAR: &str = "DOTDIGITAL_CONTACTS_SPEC";
 
-    let fail = |message: String| -> ! {
-        // One readable line instead of a build-script backtrace.
-        eprintln!("error: {}: {message}", spec_path.display());
-        std::process::exit(1);
+fn main() {
+    println!("cargo:rerun-if-env-changed={SPEC_VAR}");
+    let (origin, spec) = match std::env::var_os(SPEC_VAR) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            println!("cargo:rerun-if-changed={}", path.display());
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                fail(
+                    &path.display().to_string(),
+                    format!("cannot read the spec: {e}"),
+                )
+            });
+            (path.display().to_string(), text)
+        }
+        None => (
+            dotdigital_spec::SPEC_PATH.to_owned(),
+            dotdigital_spec::SPEC_YAML.to_owned(),
+        ),
     };
-    let spec = std::fs::read_to_string(&spec_path)
-        .unwrap_or_else(|e| fail(format!("cannot read the spec: {e}")));
-    let source = dotdigital_codegen::generate(&spec).unwrap_or_else(|e| fail(e.to_string()));
+    let source =
+        dotdigital_codegen::generate(&spec).unwrap_or_else(|e| fail(&origin, e.to_string()));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("dotdigital_contacts_api.rs");
     std::fs::write(&out, source)
-        .unwrap_or_else(|e| fail(format!("cannot write {}: {e}", out.display())));
+        .unwrap_or_else(|e| fail(&origin, format!("cannot write {}: {e}", out.display())));
+}
+
+/// One readable line instead of a build-script backtrace.
+fn fail(origin: &str, message: String) -> ! {
+    eprintln!("error: {origin}: {message}");
+    std::process::exit(1);
 }

@@ -27,8 +27,7 @@ pub struct Artifact {
 }
 
 /// Everything reviewed: the client source, byte for byte what `build.rs`
-/// compiles, the normalised spec, and the JSON Schemas of the wrapper's
-/// public input types.
+/// compiles, and the normalised spec.
 pub fn artifacts(spec_text: &str) -> Result<Vec<Artifact>, Failure> {
     let source = dotdigital_codegen::generate(spec_text)
         .map_err(|e| Failure::new(format!("{}: {e}", dotdigital_spec::SPEC_PATH)))?;
@@ -42,11 +41,6 @@ pub fn artifacts(spec_text: &str) -> Result<Vec<Artifact>, Failure> {
         Artifact {
             name: "spec",
             contents: Model::from_spec(&spec).render(),
-        },
-        Artifact {
-            name: "wrapper_input_schemas",
-            contents: serde_json::to_string_pretty(&dotdigital_contacts::input_json_schemas())
-                .map_err(|e| Failure::new(format!("the wrapper's input schemas: {e}")))?,
         },
     ])
 }

@@ -3,13 +3,14 @@
 mod connect;
 mod field_values;
 mod sandbox;
+mod spec_values;
 mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use dotdigital_contacts::types::{self, ApiContactEmailType, ApiContactOptInType};
+use clap::{Args, Parser, Subcommand};
+use dotdigital_contacts::types;
 use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome};
 
 /// Import, update and bulk-sync Dotdigital contacts.
@@ -81,8 +82,8 @@ struct ImportArgs {
     /// The identifier's value.
     value: String,
     /// How sent values merge into an existing contact.
-    #[arg(long, value_enum, default_value_t = MergeOption::Overwrite)]
-    merge_option: MergeOption,
+    #[arg(long, value_parser = spec_values::parser(types::MergeOption::ALL), ignore_case = true, default_value_t = types::MergeOption::default())]
+    merge_option: types::MergeOption,
     /// Set a data field: NAME=VALUE, or NAME:number=42, NAME:boolean=true, NAME:date=2026-01-05.
     #[arg(long = "set", value_name = "NAME[:type]=VALUE")]
     set: Vec<String>,
@@ -109,19 +110,21 @@ struct UpdateArgs {
     /// Opt-in type to store.
     #[arg(
         long,
-        value_enum,
+        value_parser = spec_values::parser(types::ApiContactOptInType::ALL),
+        ignore_case = true,
         required_unless_present = "reset_types",
         requires = "email_type"
     )]
-    opt_in_type: Option<OptInType>,
+    opt_in_type: Option<types::ApiContactOptInType>,
     /// Email format to store.
     #[arg(
         long,
-        value_enum,
+        value_parser = spec_values::parser(types::ApiContactEmailType::ALL),
+        ignore_case = true,
         required_unless_present = "reset_types",
         requires = "opt_in_type"
     )]
-    email_type: Option<EmailType>,
+    email_type: Option<types::ApiContactEmailType>,
     /// Leave both types out, so Dotdigital resets them to Unknown and PlainText.
     #[arg(long, conflicts_with_all = ["opt_in_type", "email_type"])]
     reset_types: bool,
@@ -133,41 +136,6 @@ struct UpdateArgs {
     clear: Vec<String>,
     #[command(flatten)]
     target: Target,
-}
-
-/// The v3 merge options.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MergeOption {
-    /// Sent values replace stored ones; null clears.
-    Overwrite,
-    /// Empty values are ignored.
-    OverwriteIfNotEmpty,
-    /// Values are written only into empty fields.
-    OverwriteIfEmpty,
-}
-
-impl From<MergeOption> for types::MergeOption {
-    fn from(option: MergeOption) -> Self {
-        match option {
-            MergeOption::Overwrite => types::MergeOption::Overwrite,
-            MergeOption::OverwriteIfNotEmpty => types::MergeOption::OverwriteIfNotEmpty,
-            MergeOption::OverwriteIfEmpty => types::MergeOption::OverwriteIfEmpty,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum OptInType {
-    Unknown,
-    Single,
-    Double,
-    VerifiedDouble,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum EmailType {
-    PlainText,
-    Html,
 }
 
 /// Turns the command line's identifier name and value into an [`Identifier`].
@@ -235,7 +203,7 @@ async fn run(command: Command) -> Result<ExitCode, String> {
 async fn import(client: &ContactsClient, args: ImportArgs) -> Result<ExitCode, String> {
     let mut import = client
         .import_contact(identifier(&args.identifier, &args.value)?)
-        .merge_option(args.merge_option.into());
+        .merge_option(args.merge_option);
     if let Some(path) = &args.json {
         let text = if path.as_os_str() == "-" {
             std::io::read_to_string(std::io::stdin())
@@ -244,7 +212,9 @@ async fn import(client: &ContactsClient, args: ImportArgs) -> Result<ExitCode, S
             std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?
         };
-        let body: types::ImportContactRequest = serde_json::from_str(&text)
+        let body = serde_json::from_str(&text)
+            .map_err(|e| e.to_string())
+            .and_then(sync::input::import_body)
             .map_err(|e| format!("{}: not an import body: {e}", path.display()))?;
         import = import.apply(body).map_err(|e| e.to_string())?;
     }
@@ -268,16 +238,6 @@ async fn import(client: &ContactsClient, args: ImportArgs) -> Result<ExitCode, S
 async fn update(client: &ContactsClient, args: UpdateArgs) -> Result<ExitCode, String> {
     let mut update = match (args.opt_in_type, args.email_type) {
         (Some(opt_in), Some(email_type)) => {
-            let opt_in = match opt_in {
-                OptInType::Unknown => ApiContactOptInType::Unknown,
-                OptInType::Single => ApiContactOptInType::Single,
-                OptInType::Double => ApiContactOptInType::Double,
-                OptInType::VerifiedDouble => ApiContactOptInType::VerifiedDouble,
-            };
-            let email_type = match email_type {
-                EmailType::PlainText => ApiContactEmailType::PlainText,
-                EmailType::Html => ApiContactEmailType::Html,
-            };
             client.update_contact(args.id, args.email, opt_in, email_type)
         }
         _ => client.update_contact_resetting_types(args.id, args.email),

@@ -410,3 +410,91 @@ async fn an_interrupted_sync_resumes_without_redoing_finished_rows() {
     assert_eq!(answered, 1200, "no row was sent twice");
     std::fs::remove_file(path).unwrap();
 }
+
+#[tokio::test]
+async fn jsonl_rows_are_the_generated_request_type_whole_and_unknown_keys_fail_the_row() {
+    let sandbox = start(Sandbox::builder()).await;
+    let input = temp_path("rows.jsonl");
+    let full = json!({
+        "identifiers": {"email": "ann@example.com", "mobileNumber": "447123123123"},
+        "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null},
+        "channelProperties": {"email": {"emailType": "html", "optInType": "single", "status": "subscribed"},
+                              "sms": {"status": "subscribed"}},
+        "lists": [12345],
+        "preferences": [{"id": 7, "isOptedIn": true}],
+        "consentRecords": [{"text": "Yes", "dateTimeConsented": "2026-01-05T09:30:00Z",
+                            "url": "https://example.com/s", "ipAddress": "10.0.0.1", "userAgent": "Mozilla/5.0"}]
+    });
+    let typo =
+        json!({"identifiers": {"email": "bob@example.com"}, "dataField": {"FIRSTNAME": "Bob"}});
+    let nested = json!({"identifiers": {"email": "cy@example.com"}, "channelProperties": {"email": {"optinType": "single"}}});
+    std::fs::write(&input, format!("{full}\n{typo}\n{nested}\n")).unwrap();
+    let report_path = temp_path("rows-report.jsonl");
+    let output = run(dotdigital(&sandbox)
+        .args(["contacts", "sync"])
+        .arg(&input)
+        .arg("--report")
+        .arg(&report_path))
+    .await;
+    assert_eq!(output.status.code(), Some(1), "two rows fail");
+
+    let mut lines = report(&report_path);
+    lines.sort_by_key(|line| line["row"].as_u64());
+    assert_eq!(lines[0]["status"], "created", "{lines:?}");
+    assert_eq!(lines[1]["status"], "failed");
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"dataField\""),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2]["status"], "failed");
+    assert!(
+        lines[2]["error"].as_str().unwrap().contains("optinType"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        patches(&sandbox).await,
+        BTreeMap::from([(201, 1)]),
+        "bad rows send nothing"
+    );
+
+    // Every property of the row reached the sandbox.
+    let stored = get_contact(&sandbox, "ann@example.com").await;
+    assert_eq!(stored["identifiers"]["mobileNumber"], "447123123123");
+    assert_eq!(stored["dataFields"]["FIRSTNAME"], "Ann");
+    assert_eq!(stored["channelProperties"]["email"]["emailType"], "Html");
+    assert_eq!(stored["channelProperties"]["sms"]["status"], "subscribed");
+    assert_eq!(stored["lists"][0]["id"], 12345);
+    assert_eq!(stored["preferences"][0]["id"], 7);
+    assert_eq!(stored["consentRecords"][0]["text"], "Yes");
+    std::fs::remove_file(input).unwrap();
+    std::fs::remove_file(report_path).unwrap();
+}
+
+#[tokio::test]
+async fn help_offers_the_values_the_spec_lists() {
+    use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType, MergeOption};
+    async fn help(command: &str) -> String {
+        let output = run(
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_dotdigital"))
+                .args(["contacts", command, "--help"]),
+        )
+        .await;
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+    let update = help("update").await;
+    for value in ApiContactOptInType::ALL.iter().map(ToString::to_string) {
+        assert!(update.contains(&value), "{value} missing from:\n{update}");
+    }
+    for value in ApiContactEmailType::ALL.iter().map(ToString::to_string) {
+        assert!(update.contains(&value), "{value} missing from:\n{update}");
+    }
+    for command in ["import", "sync"] {
+        let text = help(command).await;
+        for value in MergeOption::ALL.iter().map(ToString::to_string) {
+            assert!(text.contains(&value), "{value} missing from:\n{text}");
+        }
+    }
+}

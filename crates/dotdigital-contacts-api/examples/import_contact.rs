@@ -33,27 +33,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let client = Client::new_with_client(&base_url, reqwest::Client::new(), credentials);
-    let mut body = types::ImportContactRequest {
-        identifiers: Some(types::IdentifiersUpdate {
-            email: Some("ann@example.com".into()),
-            mobile_number: None,
-            extra: Default::default(),
-        }),
-        lists: vec![12345],
-        ..Default::default()
-    };
-    body.data_fields.insert("FIRSTNAME".into(), json!("Ann"));
-    body.data_fields
-        .insert("POSTCODE".into(), serde_json::Value::Null);
+    // Wire values come from the generated builders, never struct literals:
+    // a property added to the spec then needs no change here.
+    // IdentifiersUpdate holds a map of custom identifiers: JSON reads it most plainly.
+    let identifiers: types::IdentifiersUpdate =
+        serde_json::from_value(json!({"email": "ann@example.com"}))?;
+    let mut data_fields = serde_json::Map::new();
+    data_fields.insert("FIRSTNAME".into(), json!("Ann"));
+    data_fields.insert("POSTCODE".into(), serde_json::Value::Null); // null clears the field
+    let body = types::ImportContactRequest::builder()
+        .identifiers(identifiers)
+        .data_fields(data_fields)
+        .lists(vec![12345]);
 
     let response = client
-        .import_contact(
-            &"email".parse()?,
-            &"ann@example.com".parse()?,
-            Some(types::MergeOption::Overwrite),
-            None,
-            &body,
-        )
+        .import_contact()
+        .identifier("email")
+        .value("ann@example.com")
+        .merge_option(types::MergeOption::Overwrite)
+        .body(body)
+        .send()
         .await?;
     let outcome = if response.status() == 201 {
         "created"

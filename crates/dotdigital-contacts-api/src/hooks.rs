@@ -96,7 +96,7 @@ tokio::task_local! {
 /// # async fn run(client: dotdigital_contacts_api::Client, body: dotdigital_contacts_api::types::ImportContactRequest) {
 /// use dotdigital_contacts_api::capture_response_head;
 /// let (result, head) = capture_response_head(
-///     client.import_contact(&"email".parse().unwrap(), &"ann@example.com".parse().unwrap(), None, None, &body),
+///     client.import_contact().identifier("email").value("ann@example.com").body(body).send(),
 /// ).await;
 /// if let (Err(_), Some(head)) = (result, head) {
 ///     eprintln!("failed with HTTP {}", head.status);

@@ -7,18 +7,25 @@
 //! header, and a way to see the status and headers of an answer whose body
 //! could not be read.
 //!
+//! Requests are made with progenitor's builders, and so are the wire
+//! types: every struct and enum of [`types`] is `#[non_exhaustive]`, so a new
+//! optional property or enum value in the spec never breaks code that uses
+//! this crate.
+//!
 //! ```no_run
 //! use dotdigital_contacts_api::{Client, Credentials, types};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let credentials = Credentials::new("apiuser-1@apiconnector.com", "secret-1");
 //! let client = Client::new_with_client("https://r1-api.dotdigital.com", reqwest::Client::new(), credentials);
-//! let body = types::ImportContactRequest {
-//!     identifiers: Some(types::IdentifiersUpdate { email: Some("ann@example.com".into()), mobile_number: None, extra: Default::default() }),
-//!     ..Default::default()
-//! };
+//! let identifiers: types::IdentifiersUpdate = serde_json::from_value(serde_json::json!({"email": "ann@example.com"}))?;
 //! let contact = client
-//!     .import_contact(&"email".parse()?, &"ann@example.com".parse()?, Some(types::MergeOption::Overwrite), None, &body)
+//!     .import_contact()
+//!     .identifier("email")
+//!     .value("ann@example.com")
+//!     .merge_option(types::MergeOption::Overwrite)
+//!     .body(types::ImportContactRequest::builder().identifiers(identifiers))
+//!     .send()
 //!     .await?;
 //! println!("{} contact {}", if contact.status() == 201 { "created" } else { "updated" }, contact.contact_id);
 //! # Ok(()) }
@@ -35,9 +42,10 @@ pub use progenitor_client::{ClientInfo, Error, ResponseValue};
 #[allow(
     missing_docs,
     missing_debug_implementations,
+    unused_imports,
     clippy::all,
     clippy::unwrap_used,
-    reason = "generated code; its unwraps compile fixed regexes and build a default reqwest client"
+    reason = "generated code (its prelude re-exports what it may not use); its unwraps compile fixed regexes and build a default reqwest client"
 )]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/dotdigital_contacts_api.rs"));

@@ -41,10 +41,6 @@ fn contact_json() -> Value {
     })
 }
 
-fn email() -> types::ImportContactIdentifier {
-    "email".parse().unwrap()
-}
-
 async fn import(
     client: &Client,
     identifier: &str,
@@ -52,13 +48,12 @@ async fn import(
     body: &types::ImportContactRequest,
 ) -> Result<dotdigital_contacts_api::ResponseValue<types::Contact>, Error<types::ErrorResponse>> {
     client
-        .import_contact(
-            &identifier.parse().unwrap(),
-            &value.parse().unwrap(),
-            Some(types::MergeOption::OverwriteIfNotEmpty),
-            None,
-            body,
-        )
+        .import_contact()
+        .identifier(identifier)
+        .value(value)
+        .merge_option(types::MergeOption::OverwriteIfNotEmpty)
+        .body(body.clone())
+        .send()
         .await
 }
 
@@ -180,20 +175,17 @@ async fn the_integration_token_is_sent_and_a_per_call_token_wins() {
         Credentials::new("u", "p").with_integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9");
     let client = Client::new_with_client(&server.base_url(), reqwest::Client::new(), credentials);
     let body = types::ImportContactRequest::default();
-    client
-        .import_contact(&email(), &"a@b.co".parse().unwrap(), None, None, &body)
-        .await
-        .unwrap();
-    let per_call: types::ImportContactXDdgIntegrationToken =
-        "{0a96bc79-19a7-4544-973b-e2da0c9136f9}".parse().unwrap();
-    client
-        .import_contact(
-            &email(),
-            &"a@b.co".parse().unwrap(),
-            None,
-            Some(&per_call),
-            &body,
-        )
+    let import = || {
+        client
+            .import_contact()
+            .identifier("email")
+            .value("a@b.co")
+            .body(body.clone())
+    };
+    import().send().await.unwrap();
+    import()
+        .x_ddg_integration_token("{0a96bc79-19a7-4544-973b-e2da0c9136f9}")
+        .send()
         .await
         .unwrap();
     let captured = server.requests();
@@ -323,18 +315,19 @@ async fn concurrent_calls_capture_their_own_response_heads() {
 async fn the_v2_put_body_carries_only_what_the_caller_set() {
     let answer = json!({"id": 100, "email": "john@example.com", "optInType": "Unknown", "emailType": "PlainText", "dataFields": [{"key": "POSTCODE", "value": null}], "status": "Subscribed"});
     let server = CaptureServer::start(json_reply(200, answer)).await;
-    let body = types::ApiContactUpdate {
-        email: "john@example.com".parse().unwrap(),
-        data_fields: vec![types::ApiContactDataField {
-            key: "POSTCODE".into(),
-            value: Some(Value::Null),
-        }],
-        email_type: None,
-        id: None,
-        opt_in_type: None,
-        status: None,
-    };
-    let contact = client(&server).update_contact(100, &body).await.unwrap();
+    let postcode = types::ApiContactDataField::builder()
+        .key("POSTCODE".to_owned())
+        .value(Some(Value::Null));
+    let body = types::ApiContactUpdate::builder()
+        .email("john@example.com")
+        .data_fields(vec![postcode.try_into().unwrap()]);
+    let contact = client(&server)
+        .update_contact()
+        .id(100)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(contact.id, Some(100));
     let request = only_request(&server);
     assert_eq!(request.method, "PUT");
@@ -352,15 +345,14 @@ async fn v2_errors_parse_into_the_message_type() {
         json!({"message": "Error: ERROR_CONTACT_NOT_FOUND"}),
     ))
     .await;
-    let body = types::ApiContactUpdate {
-        email: "x@example.com".parse().unwrap(),
-        data_fields: vec![],
-        email_type: None,
-        id: None,
-        opt_in_type: None,
-        status: None,
-    };
-    let err = client(&server).update_contact(5, &body).await.unwrap_err();
+    let body = types::ApiContactUpdate::builder().email("x@example.com");
+    let err = client(&server)
+        .update_contact()
+        .id(5)
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
     let Error::ErrorResponse(response) = err else {
         panic!("expected a typed error")
     };
@@ -368,26 +360,49 @@ async fn v2_errors_parse_into_the_message_type() {
     assert!(response.message.ends_with("ERROR_CONTACT_NOT_FOUND"));
 }
 
-#[test]
-fn limits_in_the_spec_are_checked_before_the_network() {
-    assert!("".parse::<types::ImportContactIdentifier>().is_err());
-    assert!(
-        "a".repeat(51)
-            .parse::<types::ImportContactIdentifier>()
-            .is_err()
-    );
-    assert!("my id".parse::<types::ImportContactIdentifier>().is_err());
-    assert!(
-        "x".repeat(257)
-            .parse::<types::ImportContactValue>()
-            .is_err()
-    );
-    assert!(
-        "not-a-guid"
-            .parse::<types::ImportContactXDdgIntegrationToken>()
-            .is_err()
-    );
-    assert!("".parse::<types::ApiContactUpdateEmail>().is_err());
+#[tokio::test]
+async fn limits_in_the_spec_are_checked_before_the_network() {
+    let server = CaptureServer::start(json_reply(200, contact_json())).await;
+    let client = client(&server);
+    let import = |identifier: String, value: String| {
+        client
+            .import_contact()
+            .identifier(identifier)
+            .value(value)
+            .body(types::ImportContactRequest::default())
+    };
+    let too_long = "a".repeat(51);
+    for identifier in ["", "my id", too_long.as_str()] {
+        let err = import(identifier.into(), "x".into())
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest(_)),
+            "{identifier:?}: {err}"
+        );
+    }
+    let err = import("email".into(), "x".repeat(257))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    let err = import("email".into(), "a@b.co".into())
+        .x_ddg_integration_token("not-a-guid")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    let no_email = types::ApiContactUpdate::builder().email("");
+    let err = client
+        .update_contact()
+        .id(1)
+        .body(no_email)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("email"), "{err}");
+    assert!(server.requests().is_empty(), "nothing was sent");
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! Data-field changes: each field is untouched, set, or cleared, and the three
 //! can never be confused.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -72,16 +70,6 @@ impl TryFrom<Value> for DataFieldValue {
     }
 }
 
-impl JsonSchema for DataFieldValue {
-    fn schema_name() -> Cow<'static, str> {
-        "DataFieldValue".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": ["string", "number", "boolean"] })
-    }
-}
-
 macro_rules! from_json {
     ($($t:ty),*) => {$(
         impl From<$t> for DataFieldValue {
@@ -131,7 +119,7 @@ impl From<DateTime<Utc>> for DataFieldValue {
 ///     serde_json::json!({"AGE": 42, "FIRSTNAME": "Ann", "POSTCODE": null})
 /// );
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DataFields(BTreeMap<String, Option<DataFieldValue>>);
 
@@ -192,12 +180,16 @@ impl DataFields {
     }
 
     /// The v2 form: `[{key, value}]`, `null` for cleared fields.
-    pub(crate) fn to_v2(&self) -> Vec<types::ApiContactDataField> {
+    pub(crate) fn to_v2(&self) -> Result<Vec<types::ApiContactDataField>, Error> {
         self.0
             .iter()
-            .map(|(k, v)| types::ApiContactDataField {
-                key: k.clone(),
-                value: Some(v.as_ref().map_or(Value::Null, DataFieldValue::to_json)),
+            .enumerate()
+            .map(|(i, (key, value))| {
+                let value = value.as_ref().map_or(Value::Null, DataFieldValue::to_json);
+                let field = types::ApiContactDataField::builder()
+                    .key(key.clone())
+                    .value(Some(value));
+                crate::validation::built(&format!("dataFields[{i}]"), field)
             })
             .collect()
     }

@@ -1,6 +1,5 @@
 //! Which contact a v3 import addresses: the `{identifier}/{value}` of the path.
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, validation};
@@ -13,7 +12,7 @@ use crate::{Error, validation};
 /// assert_eq!(Identifier::contact_id(42).value(), "42");
 /// assert_eq!(Identifier::custom("crmId", "A-1").name(), "crmId");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "identifier", content = "value", rename_all = "camelCase")]
 pub enum Identifier {
     /// By email address.

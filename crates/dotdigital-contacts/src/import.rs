@@ -1,12 +1,7 @@
 //! v3 "Import a single contact": `PATCH /contacts/v3/{identifier}/{value}`.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-
 use chrono::{DateTime, Utc};
 use dotdigital_contacts_api::types::{self, MergeOption};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::execute::Repeat;
 use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateLimit, validation};
@@ -33,25 +28,14 @@ pub struct ImportedContact {
     pub attempts: u32,
 }
 
-/// A consent record to append to the contact; all five fields are required.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+/// A consent record to append to the contact: the generated
+/// [`types::ConsentRecord`], built through its builder and checked when the
+/// import is sent, so the error can say which record is wrong.
+#[derive(Debug, Clone)]
 pub struct ConsentRecord {
-    /// The consent text shown to the contact (not empty).
-    #[schemars(length(min = 1))]
-    text: String,
-    /// When consent was given.
-    #[serde(rename = "dateTimeConsented")]
-    consented_at: DateTime<Utc>,
-    /// The absolute URL of the page where consent was given.
-    #[schemars(url)]
-    url: String,
-    /// The contact's IPv4 or IPv6 address.
-    #[schemars(with = "std::net::IpAddr")]
+    record: types::builder::ConsentRecord,
+    /// Kept to name it in the error: the builder's would not.
     ip_address: String,
-    /// The browser's user agent (not empty).
-    #[schemars(length(min = 1))]
-    user_agent: String,
 }
 
 impl ConsentRecord {
@@ -75,48 +59,41 @@ impl ConsentRecord {
         ip_address: impl Into<String>,
         user_agent: impl Into<String>,
     ) -> Self {
-        ConsentRecord {
-            text: text.into(),
-            consented_at,
-            url: url.into(),
-            ip_address: ip_address.into(),
-            user_agent: user_agent.into(),
-        }
+        let ip_address = ip_address.into();
+        let record = types::ConsentRecord::builder()
+            .text(text.into())
+            .date_time_consented(consented_at)
+            .url(url.into())
+            .ip_address(ip_address.clone())
+            .user_agent(user_agent.into());
+        ConsentRecord { record, ip_address }
     }
 
     fn to_wire(&self, index: usize) -> Result<types::ConsentRecord, Error> {
-        let field = |name: &str| format!("consentRecords[{index}].{name}");
-        let text = self
-            .text
-            .parse()
-            .map_err(|_| Error::validation(field("text"), "must not be empty"))?;
-        let user_agent = self
-            .user_agent
-            .parse()
-            .map_err(|_| Error::validation(field("userAgent"), "must not be empty"))?;
-        reqwest::Url::parse(&self.url).map_err(|e| {
-            Error::validation(
-                field("url"),
-                format!("{:?} is not an absolute URL: {e}", self.url),
-            )
-        })?;
-        let ip: IpAddr = self.ip_address.parse().map_err(|_| {
-            Error::validation(
-                field("ipAddress"),
+        let at = format!("consentRecords[{index}]");
+        if self.ip_address.parse::<types::IpAddress>().is_err() {
+            return Err(Error::validation(
+                format!("{at}.ipAddress"),
                 format!("{:?} is not an IPv4 or IPv6 address", self.ip_address),
+            ));
+        }
+        let record: types::ConsentRecord = validation::built(&at, self.record.clone())?;
+        reqwest::Url::parse(&record.url).map_err(|e| {
+            Error::validation(
+                format!("{at}.url"),
+                format!("{:?} is not an absolute URL: {e}", record.url),
             )
         })?;
-        let ip_address = match ip {
-            IpAddr::V4(v4) => types::IpAddress::Ipv4(v4),
-            IpAddr::V6(v6) => types::IpAddress::Ipv6(v6),
-        };
-        Ok(types::ConsentRecord {
-            text,
-            date_time_consented: self.consented_at,
-            url: self.url.clone(),
-            ip_address,
-            user_agent,
-        })
+        Ok(record)
+    }
+}
+
+impl From<types::ConsentRecord> for ConsentRecord {
+    fn from(record: types::ConsentRecord) -> Self {
+        ConsentRecord {
+            ip_address: record.ip_address.to_string(),
+            record: record.into(),
+        }
     }
 }
 
@@ -130,10 +107,7 @@ impl ConsentRecord {
 ///     .resubscribe_with_challenge(types::PreferredLocale::EnEn, "https://example.com/welcome-back");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EmailChannel {
-    update: types::EmailChannelUpdate,
-    redirect_url: Option<String>,
-}
+pub struct EmailChannel(types::EmailChannelUpdate);
 
 impl EmailChannel {
     /// No changes.
@@ -143,32 +117,29 @@ impl EmailChannel {
 
     /// The format the contact receives emails in.
     pub fn email_type(mut self, email_type: types::EmailTypeUpdate) -> Self {
-        self.update.email_type = Some(email_type);
+        self.0.email_type = Some(email_type);
         self
     }
 
     /// The opt-in type; `VerifiedDouble` sends a confirmation email and makes
     /// the status `pendingOptIn` until the contact confirms.
     pub fn opt_in_type(mut self, opt_in_type: types::OptInTypeUpdate) -> Self {
-        self.update.opt_in_type = Some(opt_in_type);
+        self.0.opt_in_type = Some(opt_in_type);
         self
     }
 
     /// The subscription status. Resubscribing an unsubscribed contact only
     /// happens when the status is sent.
     pub fn status(mut self, status: types::EmailStatusUpdate) -> Self {
-        self.update.status = Some(status);
+        self.0.status = Some(status);
         self
     }
 
     /// Resubscribes without a confirmation email.
     pub fn resubscribe_without_challenge(mut self) -> Self {
-        self.update.resubscribe_options = Some(types::ResubscribeOptions {
-            resubscribe_with_no_challenge: Some(true),
-            preferred_locale: None,
-            redirect_url_after_challenge: None,
-        });
-        self.redirect_url = None;
+        let mut options = types::ResubscribeOptions::default();
+        options.resubscribe_with_no_challenge = Some(true);
+        self.0.resubscribe_options = Some(options);
         self
     }
 
@@ -179,14 +150,18 @@ impl EmailChannel {
         locale: types::PreferredLocale,
         redirect_url: impl Into<String>,
     ) -> Self {
-        let redirect_url = redirect_url.into();
-        self.update.resubscribe_options = Some(types::ResubscribeOptions {
-            resubscribe_with_no_challenge: Some(false),
-            preferred_locale: Some(locale),
-            redirect_url_after_challenge: Some(redirect_url.clone()),
-        });
-        self.redirect_url = Some(redirect_url);
+        let mut options = types::ResubscribeOptions::default();
+        options.resubscribe_with_no_challenge = Some(false);
+        options.preferred_locale = Some(locale);
+        options.redirect_url_after_challenge = Some(redirect_url.into());
+        self.0.resubscribe_options = Some(options);
         self
+    }
+}
+
+impl From<types::EmailChannelUpdate> for EmailChannel {
+    fn from(update: types::EmailChannelUpdate) -> Self {
+        EmailChannel(update)
     }
 }
 
@@ -200,16 +175,13 @@ pub struct ImportContact<'c> {
     client: &'c ContactsClient,
     identifier: Identifier,
     merge_option: MergeOption,
-    email: Option<String>,
-    mobile_number: Option<String>,
-    custom_identifiers: HashMap<String, String>,
+    /// Everything of the body but what is checked per item at send.
+    body: types::ImportContactRequest,
     data_fields: DataFields,
-    email_channel: Option<EmailChannel>,
-    sms_status: Option<types::ChannelStatusUpdate>,
-    whats_app_status: Option<types::ChannelStatusUpdate>,
-    lists: Vec<i32>,
-    preferences: Vec<types::PreferenceUpdate>,
+    preferences: Vec<types::builder::PreferenceUpdate>,
     consent_records: Vec<ConsentRecord>,
+    /// The first (field, reason) a setter found invalid, reported at send.
+    invalid: Option<(String, String)>,
 }
 
 impl ContactsClient {
@@ -241,16 +213,11 @@ impl ContactsClient {
             client: self,
             identifier,
             merge_option: MergeOption::Overwrite,
-            email: None,
-            mobile_number: None,
-            custom_identifiers: HashMap::new(),
+            body: types::ImportContactRequest::default(),
             data_fields: DataFields::new(),
-            email_channel: None,
-            sms_status: None,
-            whats_app_status: None,
-            lists: Vec::new(),
             preferences: Vec::new(),
             consent_records: Vec::new(),
+            invalid: None,
         }
     }
 }
@@ -266,19 +233,19 @@ impl ImportContact<'_> {
     /// number, when the import creates the contact). An import looked up by
     /// email or mobile number sends that value here unless told otherwise.
     pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
+        self.set_identifier("email", email.into());
         self
     }
 
     /// Sets `identifiers.mobileNumber` (E.164).
     pub fn mobile_number(mut self, number: impl Into<String>) -> Self {
-        self.mobile_number = Some(number.into());
+        self.set_identifier("mobileNumber", number.into());
         self
     }
 
     /// Sets a custom identifier of the account.
     pub fn custom_identifier(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.custom_identifiers.insert(name.into(), value.into());
+        self.set_identifier(&name.into(), value.into());
         self
     }
 
@@ -307,40 +274,46 @@ impl ImportContact<'_> {
 
     /// Changes the email channel.
     pub fn email_channel(mut self, channel: EmailChannel) -> Self {
-        self.email_channel = Some(channel);
+        self.channel_properties().email = Some(channel.0);
         self
     }
 
     /// Changes the SMS channel's status.
     pub fn sms_status(mut self, status: types::ChannelStatusUpdate) -> Self {
-        self.sms_status = Some(status);
+        let channels = self.channel_properties();
+        channels.sms.get_or_insert_with(Default::default).status = Some(status);
         self
     }
 
     /// Changes the WhatsApp channel's status.
     pub fn whats_app_status(mut self, status: types::ChannelStatusUpdate) -> Self {
-        self.whats_app_status = Some(status);
+        let channels = self.channel_properties();
+        channels
+            .whats_app
+            .get_or_insert_with(Default::default)
+            .status = Some(status);
         self
     }
 
     /// Adds the contact to a list (existing memberships stay); 1 to 100 lists per import.
     pub fn list(mut self, list_id: i32) -> Self {
-        self.lists.push(list_id);
+        self.body.lists.push(list_id);
         self
     }
 
     /// Adds the contact to several lists.
     pub fn lists(mut self, list_ids: impl IntoIterator<Item = i32>) -> Self {
-        self.lists.extend(list_ids);
+        self.body.lists.extend(list_ids);
         self
     }
 
     /// Opts the contact into (`true`) or out of (`false`) a preference.
     pub fn preference(mut self, preference_id: i32, opted_in: bool) -> Self {
-        self.preferences.push(types::PreferenceUpdate {
-            id: preference_id,
-            is_opted_in: opted_in,
-        });
+        self.preferences.push(
+            types::PreferenceUpdate::builder()
+                .id(preference_id)
+                .is_opted_in(opted_in),
+        );
         self
     }
 
@@ -351,8 +324,11 @@ impl ImportContact<'_> {
     }
 
     /// Adds everything in a request body read from JSON (a file, a JSONL row)
-    /// to this import. Limits are still checked at [`send`](Self::send); a
-    /// data-field value that is an array or object is refused here.
+    /// to this import: every property the spec has, so a new one needs no code
+    /// here. A value in the body replaces one set before, lists and other
+    /// arrays are appended to, and data fields merge field by field. Limits
+    /// are still checked at [`send`](Self::send); a data-field value that is
+    /// an array or object is refused here.
     ///
     /// ```
     /// # let client = dotdigital_contacts::ContactsClient::builder().credentials("u", "p").build().unwrap();
@@ -361,14 +337,10 @@ impl ImportContact<'_> {
     ///     serde_json::from_str(r#"{"identifiers": {"email": "ann@example.com"}, "dataFields": {"POSTCODE": null}, "lists": [7]}"#).unwrap();
     /// let request = client.import_contact(Identifier::email("ann@example.com")).apply(body).unwrap().to_request().unwrap();
     /// assert_eq!(request.data_fields["POSTCODE"], serde_json::Value::Null);
+    /// assert_eq!(request.lists, [7]);
     /// ```
-    pub fn apply(mut self, request: types::ImportContactRequest) -> Result<Self, Error> {
-        if let Some(identifiers) = request.identifiers {
-            self.email = identifiers.email.or(self.email);
-            self.mobile_number = identifiers.mobile_number.or(self.mobile_number);
-            self.custom_identifiers.extend(identifiers.extra);
-        }
-        for (key, value) in request.data_fields {
+    pub fn apply(mut self, mut request: types::ImportContactRequest) -> Result<Self, Error> {
+        for (key, value) in std::mem::take(&mut request.data_fields) {
             if value.is_null() {
                 self.data_fields.clear(key);
             } else {
@@ -377,125 +349,82 @@ impl ImportContact<'_> {
                 self.data_fields.set(key, value);
             }
         }
-        if let Some(channels) = request.channel_properties {
-            if let Some(email) = channels.email {
-                let redirect_url = email
-                    .resubscribe_options
-                    .as_ref()
-                    .and_then(|o| o.redirect_url_after_challenge.clone());
-                self.email_channel = Some(EmailChannel {
-                    update: email,
-                    redirect_url,
-                });
-            }
-            self.sms_status = channels.sms.and_then(|c| c.status).or(self.sms_status);
-            self.whats_app_status = channels
-                .whats_app
-                .and_then(|c| c.status)
-                .or(self.whats_app_status);
-        }
-        self.lists.extend(request.lists);
-        self.preferences.extend(request.preferences);
+        let preferences = std::mem::take(&mut request.preferences);
+        self.preferences
+            .extend(preferences.into_iter().map(Into::into));
+        let records = std::mem::take(&mut request.consent_records);
         self.consent_records
-            .extend(request.consent_records.into_iter().map(|r| {
-                ConsentRecord::new(
-                    r.text.to_string(),
-                    r.date_time_consented,
-                    r.url,
-                    r.ip_address.to_string(),
-                    r.user_agent.to_string(),
-                )
-            }));
+            .extend(records.into_iter().map(ConsentRecord::from));
+        self.body = merged(&self.body, request)?;
         Ok(self)
     }
 
     /// Checks every documented limit and builds the request body, without
     /// sending anything.
     pub fn to_request(&self) -> Result<types::ImportContactRequest, Error> {
+        if let Some((field, reason)) = &self.invalid {
+            return Err(Error::validation(field, reason));
+        }
         self.identifier.validate()?;
-        let mut body = types::ImportContactRequest::default();
+        let mut body = self.body.clone();
 
         // Creating a contact needs its email or mobile number in the body;
         // the one the import looks up by is the obvious value to send.
-        let (email, mobile_number) = match &self.identifier {
-            Identifier::Email(email) => (
-                self.email.clone().or_else(|| Some(email.clone())),
-                self.mobile_number.clone(),
-            ),
-            Identifier::MobileNumber(number) => (
-                self.email.clone(),
-                self.mobile_number.clone().or_else(|| Some(number.clone())),
-            ),
-            _ => (self.email.clone(), self.mobile_number.clone()),
-        };
-        let has_identifiers =
-            email.is_some() || mobile_number.is_some() || !self.custom_identifiers.is_empty();
-        if has_identifiers {
-            if let Some(email) = &email {
+        match &self.identifier {
+            Identifier::Email(email) if !self.has_identifier("email") => {
+                identifiers(&mut body)?.email = Some(email.clone());
+            }
+            Identifier::MobileNumber(number) if !self.has_identifier("mobileNumber") => {
+                identifiers(&mut body)?.mobile_number = Some(number.clone());
+            }
+            _ => {}
+        }
+        if let Some(identifiers) = &body.identifiers {
+            if let Some(email) = &identifiers.email {
                 validation::email("identifiers.email", email)?;
             }
-            if let Some(number) = &mobile_number {
+            if let Some(number) = &identifiers.mobile_number {
                 validation::mobile_number("identifiers.mobileNumber", number)?;
             }
-            for (name, value) in &self.custom_identifiers {
+            for (name, value) in &identifiers.extra {
                 let field = format!("identifiers.{name}");
-                if matches!(name.as_str(), "contactId" | "email" | "mobileNumber") {
-                    return Err(Error::validation(
-                        field,
-                        "is not a custom identifier (contactId cannot be changed; use .email() or .mobile_number())",
-                    ));
+                if name == "contactId" {
+                    return Err(Error::validation(field, "contactId cannot be changed"));
                 }
                 validation::identifier_name(&field, name)?;
                 validation::identifier_value(&field, value)?;
             }
-            body.identifiers = Some(types::IdentifiersUpdate {
-                email,
-                mobile_number,
-                extra: self.custom_identifiers.clone(),
-            });
         }
 
         self.data_fields.validate()?;
-        body.data_fields = self.data_fields.to_v3();
+        body.data_fields.extend(self.data_fields.to_v3());
 
-        if self.email_channel.is_some()
-            || self.sms_status.is_some()
-            || self.whats_app_status.is_some()
-        {
-            if let Some(url) = self
-                .email_channel
-                .as_ref()
-                .and_then(|c| c.redirect_url.as_ref())
-            {
-                reqwest::Url::parse(url).map_err(|e| {
-                    Error::validation(
-                        "channelProperties.email.resubscribeOptions.redirectUrlAfterChallenge",
-                        format!("{url:?} is not an absolute URL: {e}"),
-                    )
-                })?;
-            }
-            body.channel_properties = Some(types::ChannelPropertiesUpdate {
-                email: self.email_channel.as_ref().map(|c| c.update.clone()),
-                sms: self.sms_status.map(|status| types::MobileChannelUpdate {
-                    status: Some(status),
-                }),
-                whats_app: self
-                    .whats_app_status
-                    .map(|status| types::MobileChannelUpdate {
-                        status: Some(status),
-                    }),
-            });
+        let redirect_url = body
+            .channel_properties
+            .as_ref()
+            .and_then(|c| c.email.as_ref())
+            .and_then(|e| e.resubscribe_options.as_ref())
+            .and_then(|o| o.redirect_url_after_challenge.as_ref());
+        if let Some(url) = redirect_url {
+            reqwest::Url::parse(url).map_err(|e| {
+                Error::validation(
+                    "channelProperties.email.resubscribeOptions.redirectUrlAfterChallenge",
+                    format!("{url:?} is not an absolute URL: {e}"),
+                )
+            })?;
         }
 
-        if self.lists.len() > 100 {
+        if body.lists.len() > 100 {
             return Err(Error::validation(
                 "lists",
-                format!("at most 100 lists per import, got {}", self.lists.len()),
+                format!("at most 100 lists per import, got {}", body.lists.len()),
             ));
         }
-        body.lists = self.lists.clone();
-        body.preferences = self.preferences.clone();
-
+        for (i, preference) in self.preferences.iter().enumerate() {
+            let at = format!("preferences[{i}]");
+            body.preferences
+                .push(validation::built(&at, preference.clone())?);
+        }
         if self.consent_records.len() > 5 {
             return Err(Error::validation(
                 "consentRecords",
@@ -505,12 +434,9 @@ impl ImportContact<'_> {
                 ),
             ));
         }
-        body.consent_records = self
-            .consent_records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| r.to_wire(i))
-            .collect::<Result<_, _>>()?;
+        for (i, record) in self.consent_records.iter().enumerate() {
+            body.consent_records.push(record.to_wire(i)?);
+        }
         Ok(body)
     }
 
@@ -518,16 +444,6 @@ impl ImportContact<'_> {
     /// the stored contact.
     pub async fn send(self) -> Result<ImportedContact, Error> {
         let body = self.to_request()?;
-        let identifier: types::ImportContactIdentifier = self
-            .identifier
-            .name()
-            .parse()
-            .map_err(|e| Error::validation("identifier", format!("{e}")))?;
-        let value: types::ImportContactValue = self
-            .identifier
-            .value()
-            .parse()
-            .map_err(|e| Error::validation("value", format!("{e}")))?;
         let repeat = if body.consent_records.is_empty() {
             Repeat::Safe
         } else {
@@ -537,7 +453,12 @@ impl ImportContact<'_> {
         let answer = self
             .client
             .execute("importContact", repeat, || {
-                api.import_contact(&identifier, &value, Some(self.merge_option), None, &body)
+                api.import_contact()
+                    .identifier(self.identifier.name())
+                    .value(self.identifier.value())
+                    .merge_option(self.merge_option)
+                    .body(body.clone())
+                    .send()
             })
             .await?;
         let outcome = if answer.value.status() == reqwest::StatusCode::CREATED {
@@ -552,4 +473,84 @@ impl ImportContact<'_> {
             attempts: answer.attempts,
         })
     }
+
+    fn set_identifier(&mut self, name: &str, value: String) {
+        let identifiers = match identifiers(&mut self.body) {
+            Ok(identifiers) => identifiers,
+            Err(error) => {
+                self.invalid
+                    .get_or_insert_with(|| ("identifiers".to_owned(), error.to_string()));
+                return;
+            }
+        };
+        match name {
+            "email" => identifiers.email = Some(value),
+            "mobileNumber" => identifiers.mobile_number = Some(value),
+            _ => {
+                identifiers.extra.insert(name.to_owned(), value);
+            }
+        }
+    }
+
+    fn has_identifier(&self, name: &str) -> bool {
+        self.body.identifiers.as_ref().is_some_and(|i| match name {
+            "email" => i.email.is_some(),
+            "mobileNumber" => i.mobile_number.is_some(),
+            _ => i.extra.contains_key(name),
+        })
+    }
+
+    fn channel_properties(&mut self) -> &mut types::ChannelPropertiesUpdate {
+        self.body
+            .channel_properties
+            .get_or_insert_with(Default::default)
+    }
+}
+
+/// The body's identifiers, made empty if there were none. (typify gives
+/// `IdentifiersUpdate`, with its map of custom identifiers, no `Default`; it
+/// reads from `{}` unless the spec makes an identifier required.)
+fn identifiers(
+    body: &mut types::ImportContactRequest,
+) -> Result<&mut types::IdentifiersUpdate, Error> {
+    if body.identifiers.is_none() {
+        let empty = serde_json::Value::Object(serde_json::Map::new());
+        body.identifiers = Some(
+            serde_json::from_value(empty)
+                .map_err(|e| Error::validation("identifiers", e.to_string()))?,
+        );
+    }
+    body.identifiers
+        .as_mut()
+        .ok_or_else(|| Error::validation("identifiers", "missing"))
+}
+
+/// `overlay` on top of `base`, property by property, through JSON: objects
+/// merge, arrays append, any other value replaces. Works for every property
+/// the spec has now or adds later.
+fn merged<T>(base: &T, overlay: T) -> Result<T, Error>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    fn merge(base: &mut serde_json::Value, overlay: serde_json::Value) {
+        use serde_json::Value;
+        match (base, overlay) {
+            (Value::Object(base), Value::Object(overlay)) => {
+                for (key, value) in overlay {
+                    match base.get_mut(&key) {
+                        Some(slot) => merge(slot, value),
+                        None => {
+                            base.insert(key, value);
+                        }
+                    }
+                }
+            }
+            (Value::Array(base), Value::Array(overlay)) => base.extend(overlay),
+            (slot, value) => *slot = value,
+        }
+    }
+    let invalid = |e: serde_json::Error| Error::validation("request", e.to_string());
+    let mut merged = serde_json::to_value(base).map_err(invalid)?;
+    merge(&mut merged, serde_json::to_value(overlay).map_err(invalid)?);
+    serde_json::from_value(merged).map_err(invalid)
 }

@@ -89,36 +89,6 @@ pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
 pub use update::{UpdateContact, UpdatedContact};
 
-/// JSON Schemas of the public input types, keyed by the spec schema each
-/// must stay inside: `cargo xtask check` holds them against the spec, so the
-/// wrapper can never accept a value the API would reject.
-///
-/// ```
-/// let schemas = dotdigital_contacts::input_json_schemas();
-/// assert!(schemas["ConsentRecord"]["properties"]["dateTimeConsented"].is_object());
-/// assert!(schemas["ImportContactRequest"]["properties"]["dataFields"].is_object());
-/// ```
-pub fn input_json_schemas() -> std::collections::BTreeMap<&'static str, serde_json::Value> {
-    /// Where the wrapper's input types go in an import body.
-    #[derive(schemars::JsonSchema)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code, reason = "only its schema is used")]
-    struct ImportContactRequest {
-        #[serde(default)]
-        data_fields: DataFields,
-        #[serde(default)]
-        #[schemars(length(min = 1, max = 5))]
-        consent_records: Vec<ConsentRecord>,
-    }
-    fn schema<T: schemars::JsonSchema>() -> serde_json::Value {
-        schemars::schema_for!(T).to_value()
-    }
-    std::collections::BTreeMap::from([
-        ("ConsentRecord", schema::<ConsentRecord>()),
-        ("ImportContactRequest", schema::<ImportContactRequest>()),
-    ])
-}
-
 /// The wire types generated from the spec (enums for channels, opt-in types
 /// and statuses; the stored contact).
 pub use dotdigital_contacts_api::types;

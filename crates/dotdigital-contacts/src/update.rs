@@ -123,17 +123,13 @@ impl UpdateContact<'_> {
         }
         validation::email("email", &self.email)?;
         self.data_fields.validate()?;
-        Ok(types::ApiContactUpdate {
-            id: None,
-            email: self
-                .email
-                .parse()
-                .map_err(|_| Error::validation("email", "must not be empty"))?,
-            opt_in_type: self.opt_in_type,
-            email_type: self.email_type,
-            data_fields: self.data_fields.to_v2(),
-            status: self.status,
-        })
+        let body = types::ApiContactUpdate::builder()
+            .email(self.email.clone())
+            .opt_in_type(self.opt_in_type)
+            .email_type(self.email_type)
+            .data_fields(self.data_fields.to_v2()?)
+            .status(self.status);
+        validation::built("", body)
     }
 
     /// Validates, sends (retrying as the client's policy allows) and returns
@@ -144,7 +140,7 @@ impl UpdateContact<'_> {
         let answer = self
             .client
             .execute("updateContact", Repeat::Safe, || {
-                api.update_contact(self.id, &body)
+                api.update_contact().id(self.id).body(body.clone()).send()
             })
             .await?;
         Ok(UpdatedContact {

@@ -97,6 +97,48 @@ pub(crate) fn contact_id(field: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Finishes a value through its generated builder. The builder reports a bad
+/// or missing property by its Rust name; the error names it as the wire does,
+/// under `at` (e.g. `consentRecords[0].userAgent`).
+pub(crate) fn built<T, B>(at: &str, builder: B) -> Result<T, Error>
+where
+    T: TryFrom<B, Error = dotdigital_contacts_api::types::error::ConversionError>,
+{
+    T::try_from(builder).map_err(|e| {
+        let message = e.to_string();
+        let (property, reason) =
+            if let Some(rest) = message.strip_prefix("error converting supplied value for ") {
+                rest.split_once(": ").unwrap_or((rest, "invalid value"))
+            } else if let Some(property) = message.strip_prefix("no value supplied for ") {
+                (property, "is required")
+            } else {
+                return Error::validation(at, message);
+            };
+        let field = match at {
+            "" => wire_name(property),
+            _ => format!("{at}.{}", wire_name(property)),
+        };
+        Error::validation(field, reason)
+    })
+}
+
+/// `user_agent` -> `userAgent`: how typify names a camelCase property in Rust, undone.
+fn wire_name(rust_name: &str) -> String {
+    let mut out = String::with_capacity(rust_name.len());
+    let mut upper = false;
+    for c in rust_name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

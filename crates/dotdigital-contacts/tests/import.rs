@@ -216,3 +216,42 @@ async fn the_integration_token_and_user_agent_are_sent() {
             .starts_with("Basic ")
     );
 }
+
+#[tokio::test]
+async fn an_applied_body_reaches_the_wire_whole_on_top_of_earlier_calls() {
+    let server = CaptureServer::start(vec![ok(200)]).await;
+    let body = json!({
+        "identifiers": {"email": "ann@example.com", "mobileNumber": "447123123123", "crmId": "A-1"},
+        "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null},
+        "channelProperties": {
+            "email": {"emailType": "html", "optInType": "double", "status": "subscribed",
+                      "resubscribeOptions": {"resubscribeWithNoChallenge": false, "preferredLocale": "en-EN",
+                                             "redirectUrlAfterChallenge": "https://example.com/back"}},
+            "sms": {"status": "subscribed"},
+            "whatsApp": {"status": "unsubscribed"}
+        },
+        "lists": [2],
+        "preferences": [{"id": 7, "isOptedIn": true}],
+        "consentRecords": [{"text": "Yes", "dateTimeConsented": "2026-01-05T09:30:00Z",
+                            "url": "https://example.com/s", "ipAddress": "10.0.0.1", "userAgent": "Mozilla/5.0"}]
+    });
+    client(&server)
+        .import_contact(Identifier::email("ann@example.com"))
+        .set("LASTNAME", "Smith")
+        .set("FIRSTNAME", "Anne")
+        .list(1)
+        .sms_status(types::ChannelStatusUpdate::Unsubscribed)
+        .apply(serde_json::from_value(body.clone()).unwrap())
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let mut expected = body;
+    expected["dataFields"]["LASTNAME"] = json!("Smith");
+    expected["lists"] = json!([1, 2]);
+    assert_eq!(
+        server.requests()[0].json(),
+        expected,
+        "the body wins; lists append"
+    );
+}

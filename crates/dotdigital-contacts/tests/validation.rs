@@ -136,7 +136,7 @@ async fn import_inputs_are_checked_before_the_network() {
                 "ua",
             )),
             "consentRecords[0].text",
-            "must not be empty",
+            "shorter than 1 characters",
         ),
         (
             email().consent_record(ConsentRecord::new(
@@ -147,7 +147,7 @@ async fn import_inputs_are_checked_before_the_network() {
                 "",
             )),
             "consentRecords[0].userAgent",
-            "must not be empty",
+            "shorter than 1 characters",
         ),
         (
             email().consent_record(ConsentRecord::new(

@@ -18,7 +18,10 @@ pub use json_schema::{Example, SchemaDocument, examples, schema_document};
 pub const SPEC_PATH: &str = "openapi/dotdigital-contacts.yaml";
 
 /// The spec's text, as compiled into this crate.
-pub const SPEC_YAML: &str = include_str!("../../../openapi/dotdigital-contacts.yaml");
+///
+/// The crate reads it through a symlink to `openapi/`, so the spec has one
+/// source in the repository, and `cargo package` puts a copy in the package.
+pub const SPEC_YAML: &str = include_str!("../dotdigital-contacts.yaml");
 
 /// The spec could not be read as OpenAPI 3.0.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use dotdigital_contacts::Identifier;
-use dotdigital_contacts::types::{self, IdentifiersUpdate};
+use dotdigital_contacts::types;
 use serde_json::Value;
 
 use crate::field_values::{self, FieldType};
@@ -219,21 +219,22 @@ fn csv_row(
     clear_marker: &str,
 ) -> Result<types::ImportContactRequest, String> {
     let mut body = types::ImportContactRequest::default();
-    let mut identifiers = IdentifiersUpdate {
-        email: None,
-        mobile_number: None,
-        extra: Default::default(),
-    };
+    // Identifiers by their wire names: the generated type reads them back.
+    let mut identifiers = serde_json::Map::new();
     for (column, cell) in columns.iter().zip(record.iter()) {
         let cell = cell.trim();
         if cell.is_empty() {
             continue;
         }
         match column {
-            Column::Email => identifiers.email = Some(cell.to_owned()),
-            Column::MobileNumber => identifiers.mobile_number = Some(cell.to_owned()),
+            Column::Email => {
+                identifiers.insert("email".to_owned(), cell.into());
+            }
+            Column::MobileNumber => {
+                identifiers.insert("mobileNumber".to_owned(), cell.into());
+            }
             Column::Custom(name) => {
-                identifiers.extra.insert(name.clone(), cell.to_owned());
+                identifiers.insert(name.clone(), cell.into());
             }
             Column::ContactId => {}
             Column::Lists => {
@@ -255,11 +256,11 @@ fn csv_row(
             }
         }
     }
-    if identifiers.email.is_some()
-        || identifiers.mobile_number.is_some()
-        || !identifiers.extra.is_empty()
-    {
-        body.identifiers = Some(identifiers);
+    if !identifiers.is_empty() {
+        body.identifiers = Some(
+            serde_json::from_value(Value::Object(identifiers))
+                .map_err(|e| format!("identifiers: {e}"))?,
+        );
     }
     Ok(body)
 }
@@ -286,8 +287,7 @@ fn jsonl_row(number: u64, line: &str, identifier: &str) -> Row {
         if let Some(object) = value.as_object_mut() {
             object.remove("contactId");
         }
-        let body: types::ImportContactRequest =
-            serde_json::from_value(value).map_err(|e| format!("not an import body: {e}"))?;
+        let body = import_body(value).map_err(|e| format!("not an import body: {e}"))?;
         if key.is_empty() {
             return Err(format!("no {identifier} identifier in the row"));
         }
@@ -297,6 +297,20 @@ fn jsonl_row(number: u64, line: &str, identifier: &str) -> Row {
         number,
         key,
         import,
+    }
+}
+
+/// Reads an import request body (a JSONL row, a `--json` file) into the
+/// generated request type. A key the type does not have is an error that
+/// names it: with a typo (`dataField`) nothing would be imported.
+pub fn import_body(json: Value) -> Result<types::ImportContactRequest, String> {
+    let mut unknown = Vec::new();
+    let body = serde_ignored::deserialize(json, |path| unknown.push(path.to_string()))
+        .map_err(|e| e.to_string())?;
+    match unknown.as_slice() {
+        [] => Ok(body),
+        [key] => Err(format!("unknown key {key:?}")),
+        keys => Err(format!("unknown keys {}", keys.join(", "))),
     }
 }
 

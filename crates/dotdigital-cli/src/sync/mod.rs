@@ -1,7 +1,7 @@
 //! `dotdigital contacts sync`: stream rows from a file, import them with
 //! bounded concurrency and rate-limit pacing, and account for every row.
 
-mod input;
+pub(crate) mod input;
 mod pacer;
 mod report;
 
@@ -20,7 +20,7 @@ use input::{Row, Source};
 use pacer::Pacer;
 use report::{DoneRows, Line, Report, Status};
 
-use crate::MergeOption;
+use dotdigital_contacts::types;
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -30,8 +30,8 @@ pub struct SyncArgs {
     #[arg(long, default_value = "email")]
     identifier: String,
     /// How sent values merge into existing contacts.
-    #[arg(long, value_enum, default_value_t = MergeOption::Overwrite)]
-    merge_option: MergeOption,
+    #[arg(long, value_parser = crate::spec_values::parser(types::MergeOption::ALL), ignore_case = true, default_value_t = types::MergeOption::default())]
+    merge_option: types::MergeOption,
     /// How many imports are in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
@@ -90,7 +90,7 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
     let (line_tx, mut line_rx) = mpsc::channel::<Line>(concurrency * 2);
     let pacer = Arc::new(Pacer::new());
     let permits = Arc::new(Semaphore::new(concurrency));
-    let merge_option = args.merge_option.into();
+    let merge_option = args.merge_option;
     let client = client.clone();
     let dispatcher = tokio::spawn(async move {
         let (mut skipped, mut interrupted_by_user) = (0u64, false);

@@ -455,31 +455,108 @@ fn cell(text: &str) -> String {
     }
 }
 
-/// What the changes mean for the version of the wrapper crate.
-pub fn semver_hint(changes: &[Change]) -> String {
-    let breaking = changes
-        .iter()
-        .filter(|c| c.class == Class::Breaking)
-        .count();
-    let exhaustive = changes
-        .iter()
-        .filter(|c| c.class == Class::ExhaustiveMatch)
-        .count();
-    if breaking + exhaustive > 0 {
-        format!(
-            "semver: {breaking} breaking change(s), {exhaustive} breaking for exhaustive matches. \
-             The wrapper (dotdigital-contacts) is 0.x, where a breaking release bumps the minor \
-             version: 0.x.y -> 0.(x+1).0."
-        )
-    } else if changes.is_empty() {
-        "semver: nothing to release for the API surface.".to_owned()
-    } else {
-        format!(
-            "semver: {} non-breaking change(s). The wrapper (dotdigital-contacts) is 0.x: a patch \
-             release is enough, 0.x.y -> 0.x.(y+1).",
-            changes.len()
-        )
+/// What a change does to the Rust API of the generated client (and so of the
+/// wrapper, which re-exports its types): the semver bump it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rust {
+    /// Nothing a Rust caller can see changes.
+    Patch,
+    /// New items only: a new field on a `#[non_exhaustive]` struct, a new
+    /// variant of a `#[non_exhaustive]` enum, a new builder method.
+    Minor,
+    /// Code that compiled before may not compile or behave the same.
+    Major,
+}
+
+impl Rust {
+    /// `major`, `minor` or `patch`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rust::Patch => "patch",
+            Rust::Minor => "minor",
+            Rust::Major => "major",
+        }
     }
+}
+
+/// The Rust semver impact of one change. Every generated struct and enum is
+/// `#[non_exhaustive]` (dotdigital-codegen), so additions are minor; anything
+/// that removes, renames or retypes a generated item is major, and so is a
+/// breaking change on the wire (code that compiles may now fail at run time).
+pub fn rust_impact(change: &Change) -> Rust {
+    if change.class == Class::Breaking {
+        return Rust::Major;
+    }
+    match change.kind {
+        "added response header" | "deprecated operation" | "undeprecated operation" => Rust::Patch,
+        "added operation"
+        | "added optional parameter"
+        | "added optional request body"
+        | "added response"
+        | "added response property"
+        | "added optional property"
+        | "added enum value"
+        | "new enum value in a response"
+        | "changed default" => Rust::Minor,
+        // A string limit is a validating newtype: adding or dropping the
+        // limit adds or drops the type; changing its value keeps it.
+        "tightened limit" | "relaxed limit" | "changed limit" | "changed pattern" => {
+            let string_limit = ["minLength", "maxLength", "pattern"]
+                .iter()
+                .any(|l| change.old.starts_with(l) || change.new.starts_with(l));
+            if string_limit && (change.old.is_empty() || change.new.is_empty()) {
+                Rust::Major
+            } else {
+                Rust::Patch
+            }
+        }
+        _ => Rust::Major,
+    }
+}
+
+/// The largest Rust semver impact among `changes`.
+pub fn rust_semver(changes: &[Change]) -> Rust {
+    changes.iter().map(rust_impact).max().unwrap_or(Rust::Patch)
+}
+
+/// The wire verdict in a few words: the worst class among `changes`.
+pub fn verdict(changes: &[Change]) -> &'static str {
+    changes
+        .iter()
+        .map(|c| c.class)
+        .min()
+        .map_or("no change", Class::label)
+}
+
+/// What the changes mean for the versions of the client crates: the wire
+/// classes above, and the Rust semver bump the generated API needs.
+pub fn semver_hint(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "semver: nothing to release for the API surface.".to_owned();
+    }
+    let count = |class| changes.iter().filter(|c| c.class == class).count();
+    let rust = rust_semver(changes);
+    let release = match rust {
+        Rust::Major => "a breaking release; the crates are 0.x, so 0.x.y -> 0.(x+1).0",
+        Rust::Minor => {
+            "a feature release that compiles for every caller; the crates are 0.x, so 0.x.y -> 0.x.(y+1)"
+        }
+        Rust::Patch => "a patch release, 0.x.y -> 0.x.(y+1)",
+    };
+    let reasons: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| rust_impact(c) == rust)
+        .map(|c| c.kind)
+        .collect();
+    format!(
+        "wire: {} breaking, {} breaking for exhaustive matches, {} non-breaking.\n\
+         semver (dotdigital-contacts-api, dotdigital-contacts): Rust {} ({}): {release}.",
+        count(Class::Breaking),
+        count(Class::ExhaustiveMatch),
+        count(Class::NonBreaking),
+        rust.label(),
+        reasons.into_iter().collect::<Vec<_>>().join(", "),
+    )
 }
 
 /// Whether anything in `changes` breaks client code.

@@ -10,7 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod cargo;
 pub mod diff;
+pub mod evolve;
 pub mod model;
 pub mod rules;
 pub mod snapshots;
@@ -49,9 +51,16 @@ pub fn read_spec(root: &Path) -> Result<String, Failure> {
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))
 }
 
-/// `cargo xtask check`: the spec parses and keeps the project's rules, and
-/// every snapshot matches. Never writes. On success returns a short summary.
+/// The spec parses and keeps the project's rules, and every snapshot
+/// matches. Never writes. On success returns a short summary.
 pub fn check(root: &Path) -> Result<String, Failure> {
+    check_with(root, false)
+}
+
+/// `cargo xtask check`: [`check`], and when the generated client drifted,
+/// also which hand-written crates no longer compile against the client the
+/// spec now generates (a child `cargo check`, when `compile`).
+pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     let text = read_spec(root)?;
     let spec_path = dotdigital_spec::SPEC_PATH;
     dotdigital_spec::parse(&text).map_err(|e| Failure::new(format!("{spec_path}: {e}")))?;
@@ -79,6 +88,20 @@ pub fn check(root: &Path) -> Result<String, Failure> {
     }
     if !drift.is_empty() || !strays.is_empty() {
         report.push_str(&format!("error: snapshots drifted; {}\n", snapshots::FIX));
+    }
+    let client_drifted = drift.iter().any(|d| d.contains(snapshots::CLIENT));
+    if compile && client_drifted {
+        let outcome = cargo::run(root, "check", &["--all-targets"], None)?;
+        if outcome.success {
+            report.push_str(
+                "the hand-written crates still compile against the client the spec generates now\n",
+            );
+        } else {
+            report.push_str(&format!(
+                "against the client the spec generates now:\n{}",
+                outcome.describe()
+            ));
+        }
     }
     if report.is_empty() {
         Ok(format!(

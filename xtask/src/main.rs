@@ -9,7 +9,16 @@ commands:
   codegen [--accept]             record snapshots of the generated client and the
                                  normalised spec (pending until `cargo insta review`;
                                  --accept writes them directly)
-  check                          spec rules + every snapshot matches; never writes (CI)
+  check                          spec rules + every snapshot matches; never writes (CI).
+                                 When the generated client drifted, also names the
+                                 hand-written crates that no longer compile against it
+  evolve [--no-build|--test-each]
+                                 the evolution test: apply each change of a catalogue
+                                 (additive and breaking) to a scratch copy of the spec,
+                                 cargo check the hand-written crates against each, cargo
+                                 test them with all additive changes at once (each on
+                                 its own with --test-each; nothing with --no-build), and
+                                 print one row per change with xtask diff's verdict
   diff <old> <new> [--fail-on-breaking]
                                  classify the changes between two specs (each a path or
                                  git:<rev>) for client users, with a semver hint; exit 1
@@ -27,7 +36,17 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => xtask::codegen(&root, false),
         ["codegen", "--accept"] => xtask::codegen(&root, true),
-        ["check"] => xtask::check(&root),
+        ["check"] => xtask::check_with(&root, true),
+        ["evolve", flags @ ..] => {
+            use xtask::evolve::Build;
+            let build = match flags {
+                [] => Build::CheckEachTestTogether,
+                ["--no-build"] => Build::Nothing,
+                ["--test-each"] => Build::TestEach,
+                _ => return usage(),
+            };
+            return evolve(&root, build);
+        }
         [xtask::RECORD] => xtask::record(&root).map(|()| String::new()),
         ["diff", old, new, flags @ ..] => {
             let fail_on_breaking = match flags {
@@ -67,6 +86,22 @@ fn diff(root: &std::path::Path, old: &str, new: &str, fail_on_breaking: bool) ->
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn evolve(root: &std::path::Path, build: xtask::evolve::Build) -> ExitCode {
+    let scratch = xtask::evolve::scratch_dir(root);
+    match xtask::evolve::run(root, &scratch, build) {
+        Ok((report, all_ok)) => {
+            print!("{report}");
+            if all_ok {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("error: a change did not behave as the catalogue expects (see above)");
+                ExitCode::FAILURE
+            }
+        }
+        Err(failure) => finish(Err(failure)),
     }
 }
 

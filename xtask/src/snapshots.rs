@@ -17,6 +17,9 @@ pub const SNAPSHOT_DIR: &str = "xtask/snapshots";
 pub const FIX: &str = "to accept the change, run `cargo xtask codegen`, then `cargo insta review` \
      (or `cargo insta accept`), and commit xtask/snapshots/";
 
+/// The snapshot of the generated client.
+pub const CLIENT: &str = "dotdigital_contacts_api.rs";
+
 /// One reviewed artifact: a snapshot name and the text it must hold.
 #[derive(Debug, Clone)]
 pub struct Artifact {
@@ -35,7 +38,7 @@ pub fn artifacts(spec_text: &str) -> Result<Vec<Artifact>, Failure> {
         .map_err(|e| Failure::new(format!("{}: {e}", dotdigital_spec::SPEC_PATH)))?;
     Ok(vec![
         Artifact {
-            name: "dotdigital_contacts_api.rs",
+            name: CLIENT,
             contents: source,
         },
         Artifact {

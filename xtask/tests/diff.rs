@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::diff::{Class, diff, model_of, read_side, render};
+use xtask::diff::{Class, Rust, diff, model_of, read_side, render, rust_semver};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -198,13 +198,45 @@ fn the_table_shows_old_and_new_values_and_the_semver_hint() {
          |---|---|---|---|---|\n\
          | breaking | tightened limit | `updateThing request/name` | `maxLength 50` | `maxLength 20` |\n\
          \n\
-         semver: 1 breaking change(s), 0 breaking for exhaustive matches. The wrapper \
-         (dotdigital-contacts) is 0.x, where a breaking release bumps the minor version: \
-         0.x.y -> 0.(x+1).0.\n"
+         wire: 1 breaking, 0 breaking for exhaustive matches, 0 non-breaking.\n\
+         semver (dotdigital-contacts-api, dotdigital-contacts): Rust major (tightened limit): \
+         a breaking release; the crates are 0.x, so 0.x.y -> 0.(x+1).0.\n"
     );
-    let relaxed = model_of("relaxed", &text("relaxed_limit")).unwrap();
-    assert!(
-        render(&diff(&old, &relaxed)).ends_with("a patch release is enough, 0.x.y -> 0.x.(y+1).\n")
+}
+
+/// The Rust semver hint for the change from base to the named fixture.
+fn rust(name: &str) -> Rust {
+    let text = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
+    let old = model_of("base", &text("base")).unwrap();
+    rust_semver(&diff(&old, &model_of(name, &text(name)).unwrap()))
+}
+
+#[test]
+fn additions_are_minor_for_rust_because_the_generated_types_are_non_exhaustive() {
+    for fixture in [
+        "added_optional_parameter",
+        "added_optional_property",
+        "new_enum_value_in_response",
+    ] {
+        assert_eq!(rust(fixture), Rust::Minor, "{fixture}");
+    }
+}
+
+#[test]
+fn removals_retypes_and_new_requirements_are_major_for_rust() {
+    for fixture in [
+        "removed_operation",
+        "removed_enum_value",
+        "changed_type",
+        "new_required_property",
+        "new_required_parameter",
+    ] {
+        assert_eq!(rust(fixture), Rust::Major, "{fixture}");
+    }
+    assert_eq!(
+        rust("relaxed_limit"),
+        Rust::Patch,
+        "a new maxLength value keeps the newtype"
     );
 }
 

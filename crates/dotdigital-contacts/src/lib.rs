@@ -90,6 +90,20 @@ pub use retry::RetryPolicy;
 pub use update::{UpdateContact, UpdatedContact};
 
 /// The wire types generated from the spec (enums for channels, opt-in types
-/// and statuses; the stored contact).
+/// and statuses; the stored contact), re-exported rather than copied.
+///
+/// Every struct and enum here is `#[non_exhaustive]`, so a property or value
+/// the spec adds is a minor release: build a value with its builder
+/// (`types::PreferenceUpdate::builder().id(7).is_opted_in(true)`, then
+/// `try_into()`), with `Default` and assignment, or from JSON; match an enum
+/// with a wildcard arm; list an enum's values with `ALL`.
+///
+/// ```
+/// use dotdigital_contacts::types;
+/// let preference: types::PreferenceUpdate =
+///     types::PreferenceUpdate::builder().id(7).is_opted_in(true).try_into().unwrap();
+/// assert_eq!(preference.id, 7);
+/// assert!(types::MergeOption::ALL.contains(&types::MergeOption::default()));
+/// ```
 pub use dotdigital_contacts_api::types;
 pub use dotdigital_contacts_api::types::MergeOption;

@@ -135,3 +135,38 @@ fn a_broken_spec_rule_fails_check_with_its_pointer() {
         "{report}"
     );
 }
+
+#[test]
+fn xtask_builds_no_crate_generated_from_the_spec_or_built_on_it() {
+    // So a spec change that breaks those crates cannot stop xtask from reporting it.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "xtask",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(tree.contains("dotdigital-codegen"), "{tree}");
+    for krate in xtask::cargo::SPEC_CRATES {
+        assert!(
+            !tree
+                .lines()
+                .any(|line| line.starts_with(&format!("{krate} "))),
+            "xtask depends on {krate}:\n{tree}"
+        );
+    }
+}

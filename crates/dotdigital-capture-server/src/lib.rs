@@ -182,7 +182,10 @@ async fn answer(
         });
         state.replies[index].clone()
     };
-    tokio::time::sleep(reply.delay).await;
+    // A zero sleep would still wait for tokio's next 1 ms timer tick.
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     let mut response = axum::response::Response::new(Body::from(reply.body));
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -71,7 +71,10 @@ impl ContactsClient {
             };
             retry += 1;
             tracing::warn!(operation, retry, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
-            tokio::time::sleep(delay).await;
+            if !delay.is_zero() {
+                // A zero sleep would still wait for the next 1 ms timer tick.
+                tokio::time::sleep(delay).await;
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ use dotdigital_sandbox::{DEFAULT_API_PASSWORD, DEFAULT_API_USER, Sandbox};
 
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {
-    /// Address to listen on; port 0 picks a free one.
+    /// Address to listen on; port 0 picks a free one. Off loopback, the admin
+    /// routes (/_sandbox/…) ask for the API credentials too.
     #[arg(long, default_value = dotdigital_sandbox::DEFAULT_LISTEN, conflicts_with = "port")]
     listen: SocketAddr,
     /// Shorthand for --listen 127.0.0.1:PORT.
@@ -17,8 +18,8 @@ pub struct SandboxArgs {
     /// Basic-auth user name.
     #[arg(long, default_value = DEFAULT_API_USER)]
     api_user: String,
-    /// Basic-auth password.
-    #[arg(long, default_value = DEFAULT_API_PASSWORD)]
+    /// Basic-auth password (from the environment, it stays out of the process list).
+    #[arg(long, env = dotdigital_sandbox::API_PASSWORD_VAR, hide_env_values = true, default_value = DEFAULT_API_PASSWORD)]
     api_password: String,
     /// Calls per minute before 429 (0: no limit).
     #[arg(long, default_value_t = 0)]

@@ -1,5 +1,6 @@
-//! Admin routes under `/_sandbox/`, JSON in and out. They need no credentials
-//! and skip the rate limit and faults: the sandbox is for loopback use.
+//! Admin routes under `/_sandbox/`, JSON in and out. They skip the rate limit
+//! and faults, and need no credentials on loopback; a sandbox listening on
+//! any other address asks for its API credentials here too.
 //!
 //! - `POST /_sandbox/reset`: forget contacts, statistics and the rate window;
 //! - `GET /_sandbox/config`, `PATCH /_sandbox/config`: read or change the

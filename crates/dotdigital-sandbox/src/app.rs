@@ -19,12 +19,15 @@ pub(crate) struct App {
     rate: Mutex<RateWindow>,
     faults: Mutex<FaultDice>,
     stats: Mutex<Stats>,
+    /// Off loopback, the admin routes ask for the API credentials too.
+    pub admin_needs_credentials: bool,
 }
 
 impl App {
-    pub fn new(config: Config) -> Result<Self, String> {
+    pub fn new(config: Config, admin_needs_credentials: bool) -> Result<Self, String> {
         config.check()?;
         Ok(Self {
+            admin_needs_credentials,
             faults: Mutex::new(FaultDice::new(config.faults.seed)),
             config: RwLock::new(Arc::new(config)),
             store: Mutex::default(),

@@ -225,7 +225,7 @@ impl Contact {
                 })
             })
             .collect();
-        json!({
+        let mut contact = json!({
             "contactId": self.id,
             "status": self.status(),
             "created": timestamp(self.created),
@@ -234,9 +234,14 @@ impl Contact {
             "dataFields": self.all_data_fields(config).collect::<Map<_, _>>(),
             "channelProperties": channels,
             "lists": lists,
-            "preferences": preferences,
             "consentRecords": consent_records,
-        })
+        });
+        // Dotdigital's description gives `preferences` at least one item:
+        // with none, the property is left out.
+        if !preferences.is_empty() {
+            contact["preferences"] = Value::Array(preferences);
+        }
+        contact
     }
 
     /// The v2 `ApiContact` shape: every account data field, `null` when unset.

@@ -18,6 +18,18 @@ use crate::error::{ApiError, V2Error};
 use crate::faults::Fault;
 use crate::stats::DropConnection;
 
+/// Middleware for the admin routes: off loopback they need the API credentials.
+pub(crate) async fn admin_gate(
+    State(app): State<Arc<App>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if app.admin_needs_credentials && !authorised(request.headers(), &app.config()) {
+        return unauthorised(false);
+    }
+    next.run(request).await
+}
+
 /// Middleware for the API routes.
 pub(crate) async fn api_gate(
     State(app): State<Arc<App>>,
@@ -31,18 +43,7 @@ pub(crate) async fn api_gate(
         .rate_limit
         .map(|limit| app.rate().take(limit, Instant::now(), authorised));
     let mut response = if !authorised {
-        let mut response = error(
-            v2,
-            StatusCode::UNAUTHORIZED,
-            "server:unauthorized",
-            "Authorization has been denied for this request.",
-            "",
-        );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"Dotdigital sandbox\""),
-        );
-        response
+        unauthorised(v2)
     } else if rate.is_some_and(|rate| !rate.allowed) {
         error(
             v2,
@@ -86,6 +87,22 @@ pub(crate) async fn api_gate(
 }
 
 /// Whether the request carries the account's Basic credentials.
+/// 401 with `WWW-Authenticate: Basic`, in the v2 or v3 error shape.
+fn unauthorised(v2: bool) -> Response {
+    let mut response = error(
+        v2,
+        StatusCode::UNAUTHORIZED,
+        "server:unauthorized",
+        "Authorization has been denied for this request.",
+        "",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Dotdigital sandbox\""),
+    );
+    response
+}
+
 fn authorised(headers: &HeaderMap, config: &Config) -> bool {
     let Some(encoded) = headers
         .get(header::AUTHORIZATION)

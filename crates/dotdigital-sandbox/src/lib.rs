@@ -58,8 +58,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The server has no TLS and its admin routes (`/_sandbox/…`) need no
-//! credentials: bind it to loopback only.
+//! The server has no TLS. Its admin routes (`/_sandbox/…`) need no
+//! credentials on loopback; on any other address they ask for the sandbox's
+//! API credentials (HTTP Basic), like the API routes.
 #![warn(missing_docs)]
 
 mod admin;
@@ -92,6 +93,10 @@ pub use config::{DEFAULT_API_PASSWORD, DEFAULT_API_USER, DataFieldType};
 
 use crate::app::App;
 use crate::config::{Config, DataField, MailingList};
+
+/// The environment variable the sandbox commands read the API password from
+/// when `--api-password` is not given, so it stays out of the process list.
+pub const API_PASSWORD_VAR: &str = "DOTDIGITAL_SANDBOX_API_PASSWORD";
 
 /// Default listen address of the binary.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
@@ -219,7 +224,10 @@ impl SandboxBuilder {
 
     /// Binds and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        let app = Arc::new(App::new(self.config).map_err(SandboxError::Config)?);
+        // Anyone who can reach a sandbox off loopback could reset or
+        // reconfigure it: there the admin routes need the API credentials.
+        let guarded = !self.listen.ip().is_loopback();
+        let app = Arc::new(App::new(self.config, guarded).map_err(SandboxError::Config)?);
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(SandboxError::Bind)?;

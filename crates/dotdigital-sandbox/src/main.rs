@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use dotdigital_sandbox::{
-    DEFAULT_API_PASSWORD, DEFAULT_API_USER, DEFAULT_LISTEN, Sandbox, SandboxBuilder,
+    API_PASSWORD_VAR, DEFAULT_API_PASSWORD, DEFAULT_API_USER, DEFAULT_LISTEN, Sandbox,
+    SandboxBuilder,
 };
 
 const HELP: &str = "\
@@ -17,7 +18,8 @@ Usage: dotdigital-sandbox [OPTIONS]
 Options:
   --listen ADDR              Address to listen on; port 0 picks a free one [default: 127.0.0.1:8025]
   --api-user USER            Basic-auth user name [default: demo@apiconnector.com]
-  --api-password PASSWORD    Basic-auth password [default: demo-password]
+  --api-password PASSWORD    Basic-auth password [env: DOTDIGITAL_SANDBOX_API_PASSWORD]
+                             [default: demo-password]
   --rate-limit N             Calls per minute before 429; 0 is no limit [default: 0]
   --fail-rate P              Probability (0..1) of answering 500/503 [default: 0]
   --drop-rate P              Probability (0..1) of closing the connection unanswered [default: 0]
@@ -26,7 +28,8 @@ Options:
   --custom-identifier NAME   A custom identifier of the account (repeatable)
   -h, --help                 Print this help
 
-The admin routes under /_sandbox/ need no credentials: keep the sandbox on loopback.";
+The admin routes under /_sandbox/ need no credentials on loopback; on any other
+address they ask for the API credentials (HTTP Basic) too.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -50,7 +53,7 @@ async fn main() -> ExitCode {
     };
     println!("listening on {}", sandbox.base_url());
     eprintln!(
-        "api user {} (password from --api-password); admin routes under {}/_sandbox/",
+        "api user {} (password from --api-password or {API_PASSWORD_VAR}); admin routes under {}/_sandbox/",
         sandbox.api_user(),
         sandbox.base_url()
     );
@@ -66,9 +69,10 @@ fn parse(
     let mut listen: SocketAddr = DEFAULT_LISTEN
         .parse()
         .map_err(|e| format!("default listen address: {e}"))?;
+    let password = std::env::var(API_PASSWORD_VAR).unwrap_or_else(|_| DEFAULT_API_PASSWORD.into());
     let mut builder = Sandbox::builder()
         .api_user(DEFAULT_API_USER)
-        .api_password(DEFAULT_API_PASSWORD);
+        .api_password(password);
     while let Some(flag) = args.next() {
         let (flag, inline) = match flag.split_once('=') {
             Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),

@@ -20,6 +20,7 @@ use tower::ServiceExt;
 use crate::admin::admin_routes;
 use crate::app::App;
 use crate::error::ApiError;
+use crate::gate;
 use crate::routes::api_routes;
 use crate::stats::{self, DropConnection};
 
@@ -28,7 +29,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     api_routes(app.clone())
-        .merge(admin_routes())
+        .merge(admin_routes().route_layer(from_fn_with_state(app.clone(), gate::admin_gate)))
         .route_layer(from_fn_with_state(app.clone(), stats::count))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,7 +1,9 @@
 //! v2 "Update contact", `PUT /v2/contacts/{id}`: a full replace.
 //!
 //! Choices where Dotdigital is silent:
-//! - a missing `optInType` / `emailType` resets to `Unknown` / `PlainText`;
+//! - a missing or `null` `optInType` / `emailType` resets to `Unknown` /
+//!   `PlainText` (Dotdigital declares both nullable); `"dataFields": null` is
+//!   no data fields;
 //!   data fields not sent are cleared; identifiers other than the email,
 //!   lists, preferences and consent records stay;
 //! - `status` in the body is accepted and ignored (statuses change through
@@ -31,6 +33,7 @@ pub(crate) fn path_id(raw: &str) -> Result<i32, V2Error> {
 /// Runs one update; answers the stored contact.
 pub(crate) fn update_contact(app: &App, id: i32, body: &Value) -> Result<Value, V2Error> {
     let config = app.config();
+    let body = &not_given_for_null(body);
     let problems = app.validators.update_contact(body);
     if !problems.is_empty() {
         let text: Vec<String> = problems
@@ -138,6 +141,21 @@ pub(crate) fn update_contact(app: &App, id: i32, body: &Value) -> Result<Value, 
     contact.updated = now;
     store.put(contact.clone());
     Ok(contact.to_v2(&config))
+}
+
+/// Dotdigital declares `optInType`, `emailType` and `dataFields` nullable,
+/// where our spec (the client's stricter contract) does not: `null` there
+/// means "not given" (the types reset, no data fields).
+fn not_given_for_null(body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(object) = body.as_object_mut() {
+        for nullable in ["optInType", "emailType", "dataFields"] {
+            if object.get(nullable).is_some_and(Value::is_null) {
+                object.remove(nullable);
+            }
+        }
+    }
+    body
 }
 
 /// `GET /v2/contacts/{id}`: active contacts with an email.

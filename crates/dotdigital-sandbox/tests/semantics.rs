@@ -662,3 +662,50 @@ async fn malformed_json_or_a_schema_violation_is_400_with_details_never_500() {
     assert!(reply.body["message"].as_str().unwrap().contains("extra"));
     assert_eq!(api.sandbox.contact_count(), 0);
 }
+
+#[tokio::test]
+async fn v2_put_reads_null_types_and_data_fields_as_not_given_as_dotdigital_declares_them_nullable()
+{
+    let api = Api::start().await;
+    let created = api
+        .put_v2(
+            "0",
+            json!({"email": "john@example.com", "optInType": "Single", "emailType": "Html",
+                   "dataFields": [{"key": "FIRSTNAME", "value": "John"}]}),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let id = created.body["id"].to_string();
+    let replaced = api
+        .put_v2(
+            &id,
+            json!({"email": "john@example.com", "optInType": null, "emailType": null, "dataFields": null}),
+        )
+        .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.body["optInType"], "Unknown");
+    assert_eq!(replaced.body["emailType"], "PlainText");
+    assert_eq!(
+        replaced.body["dataFields"][0],
+        json!({"key": "FIRSTNAME", "value": null})
+    );
+}
+
+#[tokio::test]
+async fn preferences_are_left_out_of_a_contact_that_has_none() {
+    let api = Api::start().await;
+    let without = api.create("ann@example.com", json!({})).await;
+    assert!(without.get("preferences").is_none(), "{without}");
+    let with = api
+        .patch(
+            "email",
+            "ann@example.com",
+            "",
+            json!({"preferences": [{"id": 7, "isOptedIn": true}]}),
+        )
+        .await;
+    assert_eq!(
+        with.body["preferences"],
+        json!([{"id": 7, "isOptedIn": true}])
+    );
+}

@@ -388,3 +388,78 @@ fn the_binary_prints_its_address_first_and_stops_on_sigterm() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--rate-limit"));
 }
+
+#[tokio::test]
+async fn off_loopback_the_admin_routes_need_the_api_credentials() {
+    let sandbox = Sandbox::builder()
+        .listen("0.0.0.0:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let port = sandbox.base_url().rsplit(':').next().unwrap().to_owned();
+    let stats = format!("http://127.0.0.1:{port}/_sandbox/stats");
+    let http = reqwest::Client::new();
+    let anonymous = send(http.get(&stats)).await;
+    assert_eq!(anonymous.status, 401);
+    assert!(anonymous.header("www-authenticate").starts_with("Basic"));
+    let reset = send(http.post(format!("http://127.0.0.1:{port}/_sandbox/reset"))).await;
+    assert_eq!(reset.status, 401, "nothing is reset without credentials");
+    let signed = send(
+        http.get(&stats)
+            .basic_auth(sandbox.api_user(), Some(sandbox.api_password())),
+    )
+    .await;
+    assert_eq!(signed.status, 200);
+    sandbox.shutdown().await;
+
+    // On loopback they stay open, for tests and demos.
+    let api = Api::start().await;
+    assert_eq!(
+        api.admin(Method::GET, "/_sandbox/stats", None).await.status,
+        200
+    );
+}
+
+#[test]
+fn the_binary_reads_the_password_from_the_environment() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dotdigital-sandbox"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env(dotdigital_sandbox::API_PASSWORD_VAR, "from-the-env")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = |password: &'static str| {
+        runtime.block_on(async {
+            reqwest::Client::new()
+                .patch(format!("{base_url}/contacts/v3/email/ann@example.com"))
+                .basic_auth("demo@apiconnector.com", Some(password))
+                .json(&json!({"identifiers": {"email": "ann@example.com"}}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    assert_eq!(
+        status("demo-password"),
+        401,
+        "the default no longer applies"
+    );
+    assert_eq!(status("from-the-env"), 201);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -190,7 +190,11 @@ impl Contact {
                     channel_status_name(self.whatsapp_status),
                 )
             };
-            channels.insert("sms".into(), json!({ "status": sms }));
+            let country = self.mobile_number.as_deref().map(country_code);
+            channels.insert(
+                "sms".into(),
+                json!({ "countryCode": country, "status": sms }),
+            );
             channels.insert("whatsApp".into(), json!({ "status": whatsapp }));
         }
         let lists: Vec<Value> = self
@@ -304,6 +308,48 @@ fn opt_in_type_name(opt_in: OptInType) -> &'static str {
         OptInType::Unknown => "Unknown",
         OptInType::Single => "Single",
         OptInType::Double => "Double",
+    }
+}
+
+/// The ISO 3166-1 alpha-2 country of an E.164 number (digits, no `+`), as
+/// Dotdigital reports it in `sms.countryCode`: the region libphonenumber
+/// places the number in; for a number it cannot place, the main region of its
+/// calling code; for a calling code no country has, libphonenumber's own
+/// "unknown region", `ZZ`.
+pub(crate) fn country_code(digits: &str) -> String {
+    if let Ok(number) = phonenumber::parse(None, format!("+{digits}"))
+        && let Some(id) = number.country().id()
+    {
+        return id.as_ref().to_owned();
+    }
+    // Calling codes are prefix-free, 1 to 3 digits. Non-geographic ones
+    // (+800, +882…) have the pseudo-region "001", not a country.
+    (1..=3)
+        .filter_map(|len| digits.get(..len)?.parse::<u16>().ok())
+        .find_map(|code| phonenumber::metadata::DATABASE.region(&code))
+        .into_iter()
+        .flatten()
+        .find(|id| id.len() == 2 && id.chars().all(|c| c.is_ascii_uppercase()))
+        .map_or_else(|| UNKNOWN_REGION.to_owned(), str::to_owned)
+}
+
+const UNKNOWN_REGION: &str = "ZZ";
+
+#[cfg(test)]
+mod tests {
+    use super::country_code;
+
+    #[test]
+    fn a_mobile_number_is_placed_in_its_country() {
+        assert_eq!(country_code("447123123123"), "GB");
+        assert_eq!(country_code("4915112345678"), "DE");
+        assert_eq!(country_code("12025550123"), "US");
+        assert_eq!(country_code("14165550123"), "CA");
+        // Not a valid number, but +44's main region.
+        assert_eq!(country_code("440000000"), "GB");
+        // +800 belongs to no country; +28x is assigned to nobody.
+        assert_eq!(country_code("80012345678"), "ZZ");
+        assert_eq!(country_code("2812345678"), "ZZ");
     }
 }
 

@@ -335,6 +335,11 @@ pub(crate) fn country_code(digits: &str) -> String {
 
 const UNKNOWN_REGION: &str = "ZZ";
 
+/// ISO 8601 UTC with a `Z`, whole seconds.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::country_code;
@@ -351,9 +356,4 @@ mod tests {
         assert_eq!(country_code("80012345678"), "ZZ");
         assert_eq!(country_code("2812345678"), "ZZ");
     }
-}
-
-/// ISO 8601 UTC with a `Z`, whole seconds.
-pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -9,6 +9,15 @@
 //! request validation) but none of the client's code, so it catches client
 //! bugs. Behaviour follows the "Sandbox semantics" table of the design.
 //!
+//! **It emulates Dotdigital, not our client.** Where the project's spec (the
+//! client's contract) is stricter on a request than Dotdigital's published
+//! description, the sandbox accepts what the real service accepts: a v2
+//! `null` `optInType`, `emailType` or `dataFields` is "not given", as
+//! Dotdigital declares them nullable. Its answers follow Dotdigital's
+//! description (`sms.countryCode` from the number; no empty `preferences`),
+//! and CI checks them against it. `openapi/deviations.md` says for each
+//! difference which side it binds.
+//!
 //! # Choices where Dotdigital is silent
 //!
 //! - **Identifiers.** `email`: one `@`, a dotted domain, no spaces, at most 254
@@ -16,7 +25,9 @@
 //!   leading `+` then 7 to 15 digits and nothing else, stored without the `+`.
 //!   `contactId`: a positive integer (path only). Custom identifiers exist only
 //!   when configured, and match exactly. Identifiers are unique across active
-//!   and binned contacts.
+//!   and binned contacts. `sms.countryCode` is the ISO country libphonenumber
+//!   places the mobile number in, else its calling code's main country, else
+//!   `ZZ` (libphonenumber's unknown region).
 //! - **Create.** A new contact takes only the identifiers in the body (which
 //!   must include `email` or `mobileNumber`), never the path value. Its email
 //!   channel is `subscribed`, its SMS and WhatsApp channels `noSubscription`.

@@ -1,45 +1,42 @@
 //! The stored contact and how v3 (`Contact`) and v2 (`ApiContact`) show it.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
 
-/// Email format (reported PascalCase).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EmailType {
-    PlainText,
-    Html,
+/// An enum value as stored and reported (`"Html"`, `"subscribed"`). Values
+/// with a rule of their own (`verifiedDouble`, resubscribing, `pendingOptIn`)
+/// are handled where they apply; every other value is kept as sent, so a
+/// value added to the spec is stored and returned, never mapped to a default.
+pub(crate) type Name = &'static str;
+
+/// The one stored copy of an enum value. Requests are validated against the
+/// spec first, so the distinct values are the spec's enum values: each is
+/// leaked once, and a contact holds a pointer rather than a string.
+pub(crate) fn name(value: &str) -> Name {
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(known) = names.get(value) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(value.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }
 
-/// Opt-in type as stored and reported (PascalCase). A request for
-/// `verifiedDouble` is stored as `Double`: it would become `VerifiedDouble`
-/// only once the contact confirms, which never happens in the sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OptInType {
-    Unknown,
-    Single,
-    Double,
-}
-
-/// Email channel status (the subset a write can produce).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EmailStatus {
-    Subscribed,
-    Unsubscribed,
-    Suppressed,
-    PendingOptIn,
-}
-
-/// SMS and WhatsApp channel status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ChannelStatus {
-    NoSubscription,
-    Subscribed,
-    Unsubscribed,
-    Suppressed,
+/// v3 requests spell `emailType`/`optInType` in camelCase (`verifiedDouble`),
+/// answers in PascalCase (`VerifiedDouble`); v2 spells statuses in
+/// PascalCase (`PendingOptIn`) where v3 uses camelCase.
+pub(crate) fn pascal_case(value: &str) -> Name {
+    let mut chars = value.chars();
+    match chars.next() {
+        Some(first) => name(&format!("{}{}", first.to_uppercase(), chars.as_str())),
+        None => name(value),
+    }
 }
 
 /// A consent record with the time the sandbox stored it.
@@ -73,11 +70,16 @@ pub(crate) struct Contact {
     pub mobile_number: Option<String>,
     /// Data-field name (as configured) to a non-null, non-empty value.
     pub data_fields: Vec<(Arc<str>, Value)>,
-    pub email_type: EmailType,
-    pub opt_in_type: OptInType,
-    pub email_status: EmailStatus,
-    pub sms_status: ChannelStatus,
-    pub whatsapp_status: ChannelStatus,
+    /// Reported form: `PlainText`, `Html`.
+    pub email_type: Name,
+    /// Reported form: `Unknown`, `Single`, `Double`. A request for
+    /// `verifiedDouble` is stored as `Double`: it would become
+    /// `VerifiedDouble` only once the contact confirms, which never happens here.
+    pub opt_in_type: Name,
+    /// v3 form: `subscribed`, `unsubscribed`, `pendingOptIn`…
+    pub email_status: Name,
+    pub sms_status: Name,
+    pub whatsapp_status: Name,
     /// Rarely set, so boxed: most contacts pay one pointer for them.
     pub more: Option<Box<More>>,
     pub created: DateTime<Utc>,
@@ -95,11 +97,11 @@ impl Contact {
             email: None,
             mobile_number: None,
             data_fields: Vec::new(),
-            email_type: EmailType::PlainText,
-            opt_in_type: OptInType::Unknown,
-            email_status: EmailStatus::Subscribed,
-            sms_status: ChannelStatus::NoSubscription,
-            whatsapp_status: ChannelStatus::NoSubscription,
+            email_type: "PlainText",
+            opt_in_type: "Unknown",
+            email_status: "subscribed",
+            sms_status: "noSubscription",
+            whatsapp_status: "noSubscription",
             more: None,
             created: now,
             updated: now,
@@ -140,14 +142,14 @@ impl Contact {
     }
 
     /// The v3 `ContactStatus`.
-    fn status(&self) -> &'static str {
+    fn status(&self) -> Name {
         if self.binned {
             return "binned";
         }
         if self.email.is_some() {
-            return email_status_name(self.email_status);
+            return self.email_status;
         }
-        channel_status_name(self.sms_status)
+        self.sms_status
     }
 
     /// The v3 `Contact` shape.
@@ -167,16 +169,13 @@ impl Contact {
             let status = if self.binned {
                 "binned"
             } else {
-                email_status_name(self.email_status)
+                self.email_status
             };
             channels.insert(
                 "email".into(),
                 json!({
-                    "emailType": match self.email_type {
-                        EmailType::PlainText => "PlainText",
-                        EmailType::Html => "Html",
-                    },
-                    "optInType": opt_in_type_name(self.opt_in_type),
+                    "emailType": self.email_type,
+                    "optInType": self.opt_in_type,
                     "status": status,
                 }),
             );
@@ -185,10 +184,7 @@ impl Contact {
             let (sms, whatsapp) = if self.binned {
                 ("binned", "noSubscription")
             } else {
-                (
-                    channel_status_name(self.sms_status),
-                    channel_status_name(self.whatsapp_status),
-                )
+                (self.sms_status, self.whatsapp_status)
             };
             let country = self.mobile_number.as_deref().map(country_code);
             channels.insert(
@@ -254,22 +250,13 @@ impl Contact {
             .all_data_fields(config)
             .map(|(key, value)| json!({ "key": key, "value": value }))
             .collect();
-        let status = match self.email_status {
-            EmailStatus::Subscribed => "Subscribed",
-            EmailStatus::Unsubscribed => "Unsubscribed",
-            EmailStatus::Suppressed => "Suppressed",
-            EmailStatus::PendingOptIn => "PendingOptIn",
-        };
         json!({
             "id": self.id,
             "email": self.email.as_deref().unwrap_or_default(),
-            "optInType": opt_in_type_name(self.opt_in_type),
-            "emailType": match self.email_type {
-                EmailType::PlainText => "PlainText",
-                EmailType::Html => "Html",
-            },
+            "optInType": self.opt_in_type,
+            "emailType": self.email_type,
             "dataFields": data_fields,
-            "status": status,
+            "status": pascal_case(self.email_status),
         })
     }
 
@@ -282,32 +269,6 @@ impl Contact {
             let value = self.data_field(&field.name).cloned().unwrap_or(Value::Null);
             (field.name.to_string(), value)
         })
-    }
-}
-
-fn email_status_name(status: EmailStatus) -> &'static str {
-    match status {
-        EmailStatus::Subscribed => "subscribed",
-        EmailStatus::Unsubscribed => "unsubscribed",
-        EmailStatus::Suppressed => "suppressed",
-        EmailStatus::PendingOptIn => "pendingOptIn",
-    }
-}
-
-fn channel_status_name(status: ChannelStatus) -> &'static str {
-    match status {
-        ChannelStatus::NoSubscription => "noSubscription",
-        ChannelStatus::Subscribed => "subscribed",
-        ChannelStatus::Unsubscribed => "unsubscribed",
-        ChannelStatus::Suppressed => "suppressed",
-    }
-}
-
-fn opt_in_type_name(opt_in: OptInType) -> &'static str {
-    match opt_in {
-        OptInType::Unknown => "Unknown",
-        OptInType::Single => "Single",
-        OptInType::Double => "Double",
     }
 }
 

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::config::{Config, DataFieldType};
-use crate::contact::{ChannelStatus, Contact, EmailStatus, EmailType, OptInType, StoredConsent};
+use crate::contact::{Contact, Name, StoredConsent, name, pascal_case};
 use crate::error::ApiError;
 use crate::identifier::Identifier;
 use crate::store::Store;
@@ -125,22 +125,17 @@ struct Request {
     identifiers: Vec<(Identifier, String)>,
     /// Configured field name to value; `None` is JSON `null`.
     data_fields: Vec<(Arc<str>, Option<Value>)>,
-    email_type: Option<EmailType>,
-    opt_in_type: Option<OptInRequest>,
-    email_status: Option<EmailStatus>,
+    /// Reported (PascalCase) form.
+    email_type: Option<Name>,
+    /// Reported (PascalCase) form; `VerifiedDouble` has a rule of its own.
+    opt_in_type: Option<Name>,
+    email_status: Option<Name>,
     resubscribe_with_no_challenge: Option<bool>,
-    sms_status: Option<ChannelStatus>,
-    whatsapp_status: Option<ChannelStatus>,
+    sms_status: Option<Name>,
+    whatsapp_status: Option<Name>,
     lists: Vec<i32>,
     preferences: Vec<(i32, bool)>,
     consent_records: Vec<Consent>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OptInRequest {
-    Stored(OptInType),
-    /// Sends a confirmation email: stored as `Double`, status `pendingOptIn`.
-    VerifiedDouble,
 }
 
 #[derive(Debug)]
@@ -207,30 +202,10 @@ impl Request {
             request.data_fields.push((field.name.clone(), value));
         }
         let email = body.pointer("/channelProperties/email");
-        request.email_type = email
-            .and_then(|e| e.get("emailType"))
-            .and_then(Value::as_str)
-            .map(|t| match t {
-                "html" => EmailType::Html,
-                _ => EmailType::PlainText,
-            });
-        request.opt_in_type = email
-            .and_then(|e| e.get("optInType"))
-            .and_then(Value::as_str)
-            .map(|t| match t {
-                "single" => OptInRequest::Stored(OptInType::Single),
-                "double" => OptInRequest::Stored(OptInType::Double),
-                "verifiedDouble" => OptInRequest::VerifiedDouble,
-                _ => OptInRequest::Stored(OptInType::Unknown),
-            });
-        request.email_status = email
-            .and_then(|e| e.get("status"))
-            .and_then(Value::as_str)
-            .map(|s| match s {
-                "unsubscribed" => EmailStatus::Unsubscribed,
-                "suppressed" => EmailStatus::Suppressed,
-                _ => EmailStatus::Subscribed,
-            });
+        let email_str = |key: &str| email.and_then(|e| e.get(key)).and_then(Value::as_str);
+        request.email_type = email_str("emailType").map(pascal_case);
+        request.opt_in_type = email_str("optInType").map(pascal_case);
+        request.email_status = email_str("status").map(name);
         request.resubscribe_with_no_challenge = email
             .and_then(|e| e.pointer("/resubscribeOptions/resubscribeWithNoChallenge"))
             .and_then(Value::as_bool);
@@ -345,21 +320,19 @@ impl Request {
         }
         if let Some(status) = self.email_status {
             // Resubscribing with a challenge waits for the contact to confirm.
-            let challenged = status == EmailStatus::Subscribed
-                && contact.email_status == EmailStatus::Unsubscribed
+            let challenged = status == "subscribed"
+                && contact.email_status == "unsubscribed"
                 && self.resubscribe_with_no_challenge == Some(false);
-            contact.email_status = if challenged {
-                EmailStatus::PendingOptIn
-            } else {
-                status
-            };
+            contact.email_status = if challenged { "pendingOptIn" } else { status };
         }
         match self.opt_in_type {
-            Some(OptInRequest::Stored(opt_in)) => contact.opt_in_type = opt_in,
-            Some(OptInRequest::VerifiedDouble) => {
-                contact.opt_in_type = OptInType::Double;
-                contact.email_status = EmailStatus::PendingOptIn;
+            // A confirmation email goes out; the contact stays `Double` and
+            // `pendingOptIn` until it confirms.
+            Some("VerifiedDouble") => {
+                contact.opt_in_type = "Double";
+                contact.email_status = "pendingOptIn";
             }
+            Some(opt_in) => contact.opt_in_type = opt_in,
             None => {}
         }
         if let Some(status) = self.sms_status {
@@ -469,13 +442,8 @@ fn int32(value: &Value, item: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::field("server:badRequest", item, "must be a 32-bit integer"))
 }
 
-fn channel_status(value: Option<&Value>) -> Option<ChannelStatus> {
-    value.and_then(Value::as_str).map(|s| match s {
-        "subscribed" => ChannelStatus::Subscribed,
-        "unsubscribed" => ChannelStatus::Unsubscribed,
-        "suppressed" => ChannelStatus::Suppressed,
-        _ => ChannelStatus::NoSubscription,
-    })
+fn channel_status(value: Option<&Value>) -> Option<Name> {
+    value.and_then(Value::as_str).map(name)
 }
 
 fn object(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
@@ -484,4 +452,58 @@ fn object(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
 
 fn array(value: Option<&Value>) -> &[Value] {
     value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// What an import stores, past the schema check (as if the spec listed
+    /// every value used here).
+    fn stored(body: Value) -> Value {
+        let config = Config::default();
+        let request = Request::parse(&body, &config).unwrap();
+        let mut store = Store::default();
+        let (contact, _) = request
+            .apply(
+                &mut store,
+                &Identifier::Email,
+                "ann@example.com",
+                MergeOption::Overwrite,
+                Utc::now(),
+            )
+            .unwrap();
+        contact.to_v3(&config)["channelProperties"].clone()
+    }
+
+    #[test]
+    fn enum_values_without_a_rule_are_stored_as_sent_never_mapped_to_a_default() {
+        let channels = stored(json!({
+            "identifiers": {"email": "ann@example.com", "mobileNumber": "447123123123"},
+            "channelProperties": {
+                "email": {"emailType": "amp", "optInType": "triple", "status": "resting"},
+                "sms": {"status": "paused"},
+                "whatsApp": {"status": "paused"}
+            }
+        }));
+        // v3 answers spell email types and opt-in types in PascalCase.
+        assert_eq!(
+            channels["email"],
+            json!({"emailType": "Amp", "optInType": "Triple", "status": "resting"})
+        );
+        assert_eq!(channels["sms"]["status"], "paused");
+        assert_eq!(channels["whatsApp"]["status"], "paused");
+    }
+
+    #[test]
+    fn verified_double_keeps_its_rule() {
+        let channels = stored(json!({
+            "identifiers": {"email": "ann@example.com"},
+            "channelProperties": {"email": {"optInType": "verifiedDouble"}}
+        }));
+        assert_eq!(channels["email"]["optInType"], "Double");
+        assert_eq!(channels["email"]["status"], "pendingOptIn");
+    }
 }

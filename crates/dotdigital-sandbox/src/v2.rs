@@ -17,7 +17,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::contact::{Contact, EmailStatus, EmailType, OptInType};
+use crate::contact::{Contact, name};
 use crate::error::V2Error;
 use crate::identifier::Identifier;
 use crate::import::data_field_value;
@@ -91,10 +91,11 @@ pub(crate) fn update_contact(app: &App, id: i32, body: &Value) -> Result<Value, 
         .map_err(|e| V2Error::bad_request(format!("{}.", e.description), INVALID))?;
         data_fields.push((field.name.clone(), value));
     }
-    let email_type = match body.get("emailType").and_then(Value::as_str) {
-        Some("Html") => EmailType::Html,
-        _ => EmailType::PlainText,
-    };
+    // Missing (or null) types reset; any other value is kept as sent.
+    let email_type = body
+        .get("emailType")
+        .and_then(Value::as_str)
+        .map_or("PlainText", name);
     let opt_in = body.get("optInType").and_then(Value::as_str);
 
     let now = Utc::now();
@@ -120,13 +121,14 @@ pub(crate) fn update_contact(app: &App, id: i32, body: &Value) -> Result<Value, 
     contact.email = Some(email);
     contact.email_type = email_type;
     contact.opt_in_type = match opt_in {
-        Some("Single") => OptInType::Single,
-        Some("Double" | "VerifiedDouble") => OptInType::Double,
-        _ => OptInType::Unknown,
+        // Stays `Double` and `pendingOptIn` until the contact confirms.
+        Some("VerifiedDouble") => {
+            contact.email_status = "pendingOptIn";
+            "Double"
+        }
+        Some(opt_in) => name(opt_in),
+        None => "Unknown",
     };
-    if opt_in == Some("VerifiedDouble") {
-        contact.email_status = EmailStatus::PendingOptIn;
-    }
     contact.data_fields = data_fields
         .into_iter()
         .filter_map(|(name, value)| value.map(|v| (name, v)))

@@ -74,14 +74,25 @@ impl Identifier {
         }
     }
 
-    /// Checks the documented limits and the value's type for the identifier.
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    /// Checks the documented limits and the value's type for the identifier
+    /// (an email or mobile number by the spec's own schema for it), without
+    /// sending anything.
+    ///
+    /// ```
+    /// use dotdigital_contacts::Identifier;
+    /// assert!(Identifier::mobile_number("447123123123").validate().is_ok());
+    /// let err = Identifier::mobile_number("07123 123123").validate().unwrap_err();
+    /// assert!(err.to_string().contains("E.164"));
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
         let value = self.value();
         validation::identifier_name("identifier", self.name())?;
         validation::identifier_value("value", &value)?;
         match self {
-            Identifier::Email(email) => validation::email("value", email),
-            Identifier::MobileNumber(number) => validation::mobile_number("value", number),
+            Identifier::Email(email) => validation::email("value", email).map(drop),
+            Identifier::MobileNumber(number) => {
+                validation::mobile_number("value", number).map(drop)
+            }
             Identifier::ContactId(_) => validation::contact_id("value", &value),
             Identifier::Custom { name, .. }
                 if name == "contactId" || name == "email" || name == "mobileNumber" =>

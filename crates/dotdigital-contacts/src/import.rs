@@ -372,20 +372,16 @@ impl ImportContact<'_> {
         // the one the import looks up by is the obvious value to send.
         match &self.identifier {
             Identifier::Email(email) if !self.has_identifier("email") => {
-                identifiers(&mut body)?.email = Some(email.clone());
+                identifiers(&mut body)?.email = Some(validation::email("value", email)?);
             }
             Identifier::MobileNumber(number) if !self.has_identifier("mobileNumber") => {
-                identifiers(&mut body)?.mobile_number = Some(number.clone());
+                identifiers(&mut body)?.mobile_number =
+                    Some(validation::mobile_number("value", number)?);
             }
             _ => {}
         }
+        // Email and mobile number were checked when set (their types hold the spec's rules).
         if let Some(identifiers) = &body.identifiers {
-            if let Some(email) = &identifiers.email {
-                validation::email("identifiers.email", email)?;
-            }
-            if let Some(number) = &identifiers.mobile_number {
-                validation::mobile_number("identifiers.mobileNumber", number)?;
-            }
             for (name, value) in &identifiers.extra {
                 let field = format!("identifiers.{name}");
                 if name == "contactId" {
@@ -475,20 +471,25 @@ impl ImportContact<'_> {
     }
 
     fn set_identifier(&mut self, name: &str, value: String) {
-        let identifiers = match identifiers(&mut self.body) {
-            Ok(identifiers) => identifiers,
-            Err(error) => {
-                self.invalid
-                    .get_or_insert_with(|| ("identifiers".to_owned(), error.to_string()));
-                return;
+        let field = format!("identifiers.{name}");
+        let set = identifiers(&mut self.body).and_then(|identifiers| {
+            match name {
+                "email" => identifiers.email = Some(validation::email(&field, &value)?),
+                "mobileNumber" => {
+                    identifiers.mobile_number = Some(validation::mobile_number(&field, &value)?);
+                }
+                _ => {
+                    identifiers.extra.insert(name.to_owned(), value);
+                }
             }
-        };
-        match name {
-            "email" => identifiers.email = Some(value),
-            "mobileNumber" => identifiers.mobile_number = Some(value),
-            _ => {
-                identifiers.extra.insert(name.to_owned(), value);
-            }
+            Ok(())
+        });
+        if let Err(error) = set {
+            let (field, reason) = match error {
+                Error::Validation { field, reason } => (field, reason),
+                other => (field, other.to_string()),
+            };
+            self.invalid.get_or_insert((field, reason));
         }
     }
 

@@ -1,6 +1,8 @@
 //! The documented limits, checked before anything is sent. Each check names
 //! the field and the limit in its error.
 
+use dotdigital_contacts_api::types;
+
 use crate::Error;
 
 /// Identifier names (path `identifier`, custom identifier names): 1–50
@@ -37,53 +39,36 @@ pub(crate) fn identifier_value(field: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A pragmatic email syntax check: one `@`, a local part of 1–64 and a domain
-/// of 1–253 characters with a dot and no empty label, no white space, at most
-/// 254 characters in all. Dotdigital applies its own, stricter rules.
-pub(crate) fn email(field: &str, value: &str) -> Result<(), Error> {
-    let invalid = |why: &str| {
-        Err(Error::validation(
+/// An email address as the spec's `IdentifiersUpdate.email` defines it (its
+/// pattern and length: the sandbox checks the same schema).
+pub(crate) fn email(field: &str, value: &str) -> Result<types::IdentifiersUpdateEmail, Error> {
+    value.parse().map_err(|e| {
+        Error::validation(
             field,
-            format!("{value:?} is not an email address: {why}"),
-        ))
-    };
-    if value.chars().count() > 254 {
-        return invalid("longer than 254 characters");
-    }
-    if value.chars().any(char::is_whitespace) {
-        return invalid("contains white space");
-    }
-    let Some((local, domain)) = value.rsplit_once('@') else {
-        return invalid("no '@'");
-    };
-    if local.is_empty() || local.chars().count() > 64 || local.contains('@') {
-        return invalid("the part before '@' must be 1 to 64 characters without '@'");
-    }
-    if domain.chars().count() > 253 || !domain.contains('.') || domain.split('.').any(str::is_empty)
-    {
-        return invalid("the domain must have a dot and no empty part");
-    }
-    Ok(())
+            format!(
+                "{value:?} is not an email address ({e}: 1 to 64 characters, one '@', a dotted domain, no spaces, at most 254 characters)"
+            ),
+        )
+    })
 }
 
-/// E.164: an optional `+`, then 7 to 15 digits, the first not 0. Spaces,
-/// dashes and brackets are rejected, not stripped: the client never guesses
-/// which digits were meant (`+44 7123 123123` must be sent as `447123123123`).
-pub(crate) fn mobile_number(field: &str, value: &str) -> Result<(), Error> {
-    let digits = value.strip_prefix('+').unwrap_or(value);
-    let ok = (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if ok {
-        return Ok(());
-    }
-    let suggestion: String = value.chars().filter(char::is_ascii_digit).collect();
-    Err(Error::validation(
-        field,
-        format!(
-            "{value:?} is not an E.164 mobile number (7 to 15 digits, optionally after '+', no spaces; e.g. {suggestion:?})"
-        ),
-    ))
+/// E.164 as the spec's `IdentifiersUpdate.mobileNumber` defines it: an
+/// optional `+`, then 7 to 15 digits, the first not 0. Spaces, dashes and
+/// brackets are rejected, not stripped: the client never guesses which
+/// digits were meant (`+44 7123 123123` must be sent as `447123123123`).
+pub(crate) fn mobile_number(
+    field: &str,
+    value: &str,
+) -> Result<types::IdentifiersUpdateMobileNumber, Error> {
+    value.parse().map_err(|_| {
+        let suggestion: String = value.chars().filter(char::is_ascii_digit).collect();
+        Error::validation(
+            field,
+            format!(
+                "{value:?} is not an E.164 mobile number (7 to 15 digits, the first not 0, optionally after '+', no spaces; e.g. {suggestion:?})"
+            ),
+        )
+    })
 }
 
 /// Contact ids: digits only.

@@ -1,16 +1,64 @@
 //! Contact identifiers: which names exist and which values each accepts.
 //!
 //! Rules (where Dotdigital is silent, these are the sandbox's choices):
-//! - `email`: one `@`, a non-empty local part, a dotted domain, no whitespace,
-//!   at most 254 characters; matched case-insensitively, stored as sent.
-//! - `mobileNumber`: E.164, i.e. an optional leading `+` then 7 to 15 digits
-//!   and nothing else; stored and matched without the `+`.
+//! - `email` and `mobileNumber`: the spec's schemas for
+//!   `IdentifiersUpdate.email` and `.mobileNumber` (pattern and length), the
+//!   very rule the client checks, wherever such a value appears (path, body,
+//!   v2 `email`). Emails match case-insensitively and are stored as sent;
+//!   mobile numbers are stored and matched without the `+`.
 //! - `contactId`: decimal digits (a positive integer), path only.
 //! - a custom identifier: any non-empty string of at most 256 characters,
 //!   matched exactly; only names configured for the account exist.
 
+use std::sync::LazyLock;
+
+use jsonschema::Validator;
+use serde_json::Value;
+
 use crate::config::Config;
 use crate::error::ApiError;
+
+/// The spec's schemas for an email and a mobile number.
+struct Rules {
+    email: Validator,
+    mobile_number: Validator,
+}
+
+static RULES: LazyLock<Result<Rules, String>> = LazyLock::new(|| {
+    let spec = dotdigital_spec::to_json(dotdigital_spec::SPEC_YAML).map_err(|e| e.to_string())?;
+    let compile = |property: &str| {
+        let pointer = format!("/components/schemas/IdentifiersUpdate/properties/{property}");
+        let schema = spec
+            .pointer(&pointer)
+            .ok_or_else(|| format!("the spec has no {pointer}"))?;
+        let document = dotdigital_spec::schema_document(&spec, schema);
+        jsonschema::options()
+            .build(&document.0)
+            .map_err(|e| format!("{pointer} does not compile: {e}"))
+    };
+    Ok(Rules {
+        email: compile("email")?,
+        mobile_number: compile("mobileNumber")?,
+    })
+});
+
+/// Compiles the identifier rules from the spec; the sandbox calls it at start,
+/// so a spec without them fails there rather than on a request.
+pub(crate) fn check_rules() -> Result<(), String> {
+    RULES.as_ref().map(drop).map_err(Clone::clone)
+}
+
+fn is_email(value: &str) -> bool {
+    RULES
+        .as_ref()
+        .is_ok_and(|rules| rules.email.is_valid(&Value::from(value)))
+}
+
+fn is_mobile_number(value: &str) -> bool {
+    RULES
+        .as_ref()
+        .is_ok_and(|rules| rules.mobile_number.is_valid(&Value::from(value)))
+}
 
 /// An identifier name, as used in the path or in `identifiers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,23 +116,6 @@ impl Identifier {
     }
 }
 
-fn is_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
-    };
-    value.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-        && domain.contains('.')
-        && domain.split('.').all(|label| !label.is_empty())
-}
-
-fn is_mobile_number(value: &str) -> bool {
-    let digits = value.strip_prefix('+').unwrap_or(value);
-    (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +132,13 @@ mod tests {
         );
         assert!(Identifier::MobileNumber.normalise("12345", item).is_err());
         assert!(Identifier::MobileNumber.normalise("44 7123", item).is_err());
+        assert!(
+            Identifier::MobileNumber
+                .normalise("07123123123", item)
+                .is_err()
+        );
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Identifier::Email.normalise(&long, item).is_err());
         assert!(Identifier::ContactId.normalise("42", item).is_ok());
         assert!(Identifier::ContactId.normalise("abc", item).is_err());
         assert!(Identifier::ContactId.normalise("0", item).is_err());

@@ -46,6 +46,7 @@ impl Validators {
                 .build(&document.0)
                 .map_err(|e| format!("the request schema of {operation_id} does not compile: {e}"))
         };
+        crate::identifier::check_rules()?;
         Ok(Self {
             import_contact: compile("importContact")?,
             update_contact: compile("updateContact")?,

@@ -228,9 +228,11 @@ fn csv_row(
         }
         match column {
             Column::Email => {
+                check(Identifier::email(cell), "email")?;
                 identifiers.insert("email".to_owned(), cell.into());
             }
             Column::MobileNumber => {
+                check(Identifier::mobile_number(cell), "mobileNumber")?;
                 identifiers.insert("mobileNumber".to_owned(), cell.into());
             }
             Column::Custom(name) => {
@@ -263,6 +265,14 @@ fn csv_row(
         );
     }
     Ok(body)
+}
+
+/// The cell's value checked by the wrapper's rule for its identifier.
+fn check(identifier: Identifier, column: &str) -> Result<(), String> {
+    identifier.validate().map_err(|e| match e {
+        dotdigital_contacts::Error::Validation { reason, .. } => format!("{column}: {reason}"),
+        other => format!("{column}: {other}"),
+    })
 }
 
 fn jsonl_row(number: u64, line: &str, identifier: &str) -> Row {

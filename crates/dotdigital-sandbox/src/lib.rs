@@ -20,9 +20,11 @@
 //!
 //! # Choices where Dotdigital is silent
 //!
-//! - **Identifiers.** `email`: one `@`, a dotted domain, no spaces, at most 254
-//!   characters, matched case-insensitively. `mobileNumber`: E.164, an optional
-//!   leading `+` then 7 to 15 digits and nothing else, stored without the `+`.
+//! - **Identifiers.** `email` and `mobileNumber` follow the spec's
+//!   `IdentifiersUpdate` schemas, the rule the client checks too: an email of
+//!   1 to 64 characters, one `@`, a dotted domain, no ASCII space or control,
+//!   at most 254 characters, matched case-insensitively; a mobile number of 7
+//!   to 15 digits, the first not 0, after an optional `+`, stored without it.
 //!   `contactId`: a positive integer (path only). Custom identifiers exist only
 //!   when configured, and match exactly. Identifiers are unique across active
 //!   and binned contacts. `sms.countryCode` is the ISO country libphonenumber

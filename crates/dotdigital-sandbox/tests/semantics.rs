@@ -709,3 +709,27 @@ async fn preferences_are_left_out_of_a_contact_that_has_none() {
         json!([{"id": 7, "isOptedIn": true}])
     );
 }
+
+#[tokio::test]
+async fn the_sms_channel_reports_the_country_of_the_mobile_number() {
+    let api = Api::start().await;
+    for (number, country) in [
+        ("447123123123", "GB"),
+        ("+4915112345678", "DE"),
+        ("80012345678", "ZZ"),
+    ] {
+        let reply = api
+            .patch(
+                "mobileNumber",
+                number,
+                "",
+                json!({"identifiers": {"mobileNumber": number}}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(
+            reply.body["channelProperties"]["sms"],
+            json!({"countryCode": country, "status": "noSubscription"})
+        );
+    }
+}

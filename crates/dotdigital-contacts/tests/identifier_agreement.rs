@@ -11,7 +11,7 @@ use dotdigital_contacts::{ContactsClient, Identifier, RetryPolicy};
 use dotdigital_sandbox::Sandbox;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::json;
 
 /// Whether the sandbox accepts `value` as the path value and in the body.
@@ -42,6 +42,8 @@ async fn sandbox_accepts(
 }
 
 fn agree(identifier: &'static str, values: BoxedStrategy<String>) {
+    // A path segment is never empty (both sides refuse it; the sandbox has no route for it).
+    let values = values.prop_filter("a non-empty value", |v| !v.is_empty());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sandbox = runtime.block_on(Sandbox::start_default()).unwrap();
     let client = ContactsClient::builder()
@@ -51,11 +53,18 @@ fn agree(identifier: &'static str, values: BoxedStrategy<String>) {
         .build()
         .unwrap();
     let http = reqwest::Client::new();
-    let mut runner = TestRunner::new(Config {
+    // Seeded, so every run checks the same values; PROPTEST_RNG_SEED explores others.
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let config = Config {
         cases: 400,
         failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed),
         ..Config::default()
-    });
+    };
+    let mut runner = TestRunner::new(config);
     let (accepted, rejected) = (Cell::new(0), Cell::new(0));
     runner
         .run(&values, |value| {

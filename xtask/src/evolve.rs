@@ -318,33 +318,15 @@ pub fn run(root: &Path, scratch: &Path, build: Build) -> Result<(String, bool), 
             dotdigital_codegen::generate(&changed_text).map_err(|e| {
                 Failure::new(format!("{}: the generator fails: {e}", row.case.edit))
             })?;
-            let check = cargo::run(root, "check", &["--all-targets", "--locked"], Some(&path))?;
-            if check.success && build == Build::TestEach {
-                row.tests = Some(test(root, &path)?);
-            }
-            row.compiles = Some(check);
+            (row.compiles, row.tests) = check_and_test(root, &path, build == Build::TestEach)?;
         }
-        eprintln!(
-            "evolve: {} ({}, {:.0} s)",
-            row.case.edit,
-            if row.ok() {
-                "as expected"
-            } else {
-                "NOT as expected"
-            },
-            started.elapsed().as_secs_f64()
-        );
+        progress(&row, started);
         rows.push(row);
     }
     if build == Build::CheckEachTestTogether {
         let started = Instant::now();
         let (path, _) = write(scratch, "together", &together)?;
-        let check = cargo::run(root, "check", &["--all-targets", "--locked"], Some(&path))?;
-        let tests = if check.success {
-            Some(test(root, &path)?)
-        } else {
-            None
-        };
+        let (compiles, tests) = check_and_test(root, &path, true)?;
         let row = Row {
             case: Case {
                 edit: Edit::Together(last_additive),
@@ -352,26 +334,48 @@ pub fn run(root: &Path, scratch: &Path, build: Build) -> Result<(String, bool), 
             },
             verdict: String::new(),
             verdict_ok: true,
-            compiles: Some(check),
+            compiles,
             tests,
         };
-        eprintln!(
-            "evolve: {} ({}, {:.0} s)",
-            row.case.edit,
-            if row.ok() {
-                "as expected"
-            } else {
-                "NOT as expected"
-            },
-            started.elapsed().as_secs_f64()
-        );
+        progress(&row, started);
         rows.push(row);
     }
     Ok(render(&rows))
 }
 
-fn test(root: &Path, spec: &Path) -> Result<cargo::Outcome, Failure> {
-    cargo::run(root, "test", &["--locked", "--no-fail-fast"], Some(spec))
+/// `cargo check` of the hand-written crates against `spec`, then, if it
+/// compiles and `test` says so, `cargo test`.
+fn check_and_test(
+    root: &Path,
+    spec: &Path,
+    test: bool,
+) -> Result<(Option<cargo::Outcome>, Option<cargo::Outcome>), Failure> {
+    let check = cargo::run(root, "check", &["--all-targets", "--locked"], Some(spec))?;
+    let tests = if check.success && test {
+        Some(cargo::run(
+            root,
+            "test",
+            &["--locked", "--no-fail-fast"],
+            Some(spec),
+        )?)
+    } else {
+        None
+    };
+    Ok((Some(check), tests))
+}
+
+/// One line on stderr per catalogue row, as it finishes.
+fn progress(row: &Row, started: Instant) {
+    let outcome = if row.ok() {
+        "as expected"
+    } else {
+        "NOT as expected"
+    };
+    eprintln!(
+        "evolve: {} ({outcome}, {:.0} s)",
+        row.case.edit,
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn write(scratch: &Path, name: &str, spec: &Value) -> Result<(PathBuf, String), Failure> {

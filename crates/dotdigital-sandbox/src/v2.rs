@@ -13,6 +13,8 @@
 //!   a binned contact's id restores it;
 //! - a body `id` other than 0 must equal the path id.
 
+use std::borrow::Cow;
+
 use chrono::Utc;
 use serde_json::Value;
 
@@ -148,16 +150,19 @@ pub(crate) fn update_contact(app: &App, id: i32, body: &Value) -> Result<Value, 
 /// Dotdigital declares `optInType`, `emailType` and `dataFields` nullable,
 /// where our spec (the client's stricter contract) does not: `null` there
 /// means "not given" (the types reset, no data fields).
-fn not_given_for_null(body: &Value) -> Value {
+fn not_given_for_null(body: &Value) -> Cow<'_, Value> {
+    const NULLABLE: [&str; 3] = ["optInType", "emailType", "dataFields"];
+    if !NULLABLE
+        .iter()
+        .any(|key| body.get(key).is_some_and(Value::is_null))
+    {
+        return Cow::Borrowed(body);
+    }
     let mut body = body.clone();
     if let Some(object) = body.as_object_mut() {
-        for nullable in ["optInType", "emailType", "dataFields"] {
-            if object.get(nullable).is_some_and(Value::is_null) {
-                object.remove(nullable);
-            }
-        }
+        object.retain(|key, value| !(value.is_null() && NULLABLE.contains(&key.as_str())));
     }
-    body
+    Cow::Owned(body)
 }
 
 /// `GET /v2/contacts/{id}`: active contacts with an email.

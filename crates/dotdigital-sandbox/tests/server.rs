@@ -332,17 +332,9 @@ async fn debug_output_never_shows_the_password() {
     sandbox.shutdown().await;
 }
 
-#[test]
-fn the_binary_prints_its_address_first_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dotdigital-sandbox"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--api-password",
-            "pa55word!",
-            "--custom-identifier",
-            "crmId",
-        ])
+/// Starts the sandbox binary; returns it and the base URL of its first line.
+fn spawn_binary(command: &mut Command) -> (std::process::Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -356,7 +348,22 @@ fn the_binary_prints_its_address_first_and_stops_on_sigterm() {
         .strip_prefix("listening on ")
         .unwrap()
         .to_owned();
-    assert!(base_url.starts_with("http://127.0.0.1:"), "{line}");
+    (child, base_url)
+}
+
+#[test]
+fn the_binary_prints_its_address_first_and_stops_on_sigterm() {
+    let (mut child, base_url) = spawn_binary(
+        Command::new(env!("CARGO_BIN_EXE_dotdigital-sandbox")).args([
+            "--listen",
+            "127.0.0.1:0",
+            "--api-password",
+            "pa55word!",
+            "--custom-identifier",
+            "crmId",
+        ]),
+    );
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -422,22 +429,11 @@ async fn off_loopback_the_admin_routes_need_the_api_credentials() {
 
 #[test]
 fn the_binary_reads_the_password_from_the_environment() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dotdigital-sandbox"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env(dotdigital_sandbox::API_PASSWORD_VAR, "from-the-env")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base_url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let (mut child, base_url) = spawn_binary(
+        Command::new(env!("CARGO_BIN_EXE_dotdigital-sandbox"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env(dotdigital_sandbox::API_PASSWORD_VAR, "from-the-env"),
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -355,7 +355,13 @@ impl ImportContact<'_> {
         let records = std::mem::take(&mut request.consent_records);
         self.consent_records
             .extend(records.into_iter().map(ConsentRecord::from));
-        self.body = merged(&self.body, request)?;
+        // Merging into an empty body is the body itself: skip the JSON round
+        // trip on the sync's usual path (a fresh import per row).
+        self.body = if self.body == types::ImportContactRequest::default() {
+            request
+        } else {
+            merged(&self.body, request)?
+        };
         Ok(self)
     }
 

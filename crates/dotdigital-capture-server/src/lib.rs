@@ -1,4 +1,6 @@
-//! A capture server for wire tests: it binds `127.0.0.1:0`, records each
+//! Two loopback servers for client tests and benchmarks.
+//!
+//! [`CaptureServer`], for wire tests: it binds `127.0.0.1:0`, records each
 //! request exactly as it arrived (method, raw path, query, headers, body) and
 //! answers with scripted replies, the last one repeating.
 //!
@@ -11,7 +13,14 @@
 //! assert!(server.requests().is_empty());
 //! # }
 //! ```
+//!
+//! [`FixedServer`], for benchmarks, answers every request with one reply at
+//! once from a thread of its own, and records nothing.
 #![warn(missing_docs)]
+
+mod fixed;
+
+pub use fixed::FixedServer;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};

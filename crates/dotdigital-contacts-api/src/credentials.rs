@@ -1,5 +1,8 @@
 //! What the client authenticates with.
 
+use base64::Engine as _;
+use reqwest::header::HeaderValue;
+
 /// An API user's Basic credentials and the optional integration token of a
 /// verified partner integration.
 ///
@@ -14,16 +17,28 @@
 #[derive(Clone)]
 pub struct Credentials {
     pub(crate) api_user: String,
-    pub(crate) api_password: String,
+    /// The `Authorization` header, encoded once rather than on every request;
+    /// `None` if the credentials cannot form a header.
+    pub(crate) authorization: Option<HeaderValue>,
     pub(crate) integration_token: Option<String>,
 }
 
 impl Credentials {
     /// Basic credentials of an API user (its email address and password).
     pub fn new(api_user: impl Into<String>, api_password: impl Into<String>) -> Self {
+        let api_user = api_user.into();
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{api_user}:{}", api_password.into()));
+        let authorization =
+            HeaderValue::from_str(&format!("Basic {basic}"))
+                .ok()
+                .map(|mut value| {
+                    value.set_sensitive(true);
+                    value
+                });
         Self {
-            api_user: api_user.into(),
-            api_password: api_password.into(),
+            api_user,
+            authorization,
             integration_token: None,
         }
     }

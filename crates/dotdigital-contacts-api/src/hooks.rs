@@ -3,7 +3,6 @@
 use std::cell::RefCell;
 use std::future::Future;
 
-use base64::Engine as _;
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
@@ -21,14 +20,9 @@ impl ClientHooks<Credentials> for Client {
         // progenitor sends `api-version: <info.version>`; Dotdigital defines no such header.
         request.headers_mut().remove("api-version");
 
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            credentials.api_user, credentials.api_password
-        ));
-        let mut authorization = HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| {
+        let authorization = credentials.authorization.clone().ok_or_else(|| {
             Error::InvalidRequest("the Basic credentials cannot form an HTTP header".to_owned())
         })?;
-        authorization.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, authorization);
 
         if let Some(token) = &credentials.integration_token
@@ -59,10 +53,15 @@ impl ClientHooks<Credentials> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         if let Ok(response) = result {
-            let head = ResponseHead {
-                status: response.status(),
-                headers: response.headers().clone(),
+            // Only an error's headers are needed (rate limits of a 429); not
+            // copying a success's keeps the common path cheap.
+            let status = response.status();
+            let headers = if status.is_success() {
+                HeaderMap::new()
+            } else {
+                response.headers().clone()
             };
+            let head = ResponseHead { status, headers };
             // Outside `capture_response_head` there is no slot, and nothing to record.
             let _ = RESPONSE_HEAD.try_with(|slot| *slot.borrow_mut() = Some(head));
         }
@@ -76,7 +75,8 @@ impl ClientHooks<Credentials> for Client {
 pub struct ResponseHead {
     /// The HTTP status.
     pub status: reqwest::StatusCode,
-    /// The response headers (e.g. `X-RateLimit-*`).
+    /// The response headers (e.g. `X-RateLimit-*`) of an error status;
+    /// empty for a success status.
     pub headers: HeaderMap,
 }
 

@@ -167,15 +167,10 @@ impl DataFields {
     }
 
     /// The v3 form: a map, `null` for cleared fields.
-    pub(crate) fn to_v3(&self) -> serde_json::Map<String, Value> {
+    pub(crate) fn into_v3(self) -> serde_json::Map<String, Value> {
         self.0
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_ref().map_or(Value::Null, DataFieldValue::to_json),
-                )
-            })
+            .into_iter()
+            .map(|(k, v)| (k, v.as_ref().map_or(Value::Null, DataFieldValue::to_json)))
             .collect()
     }
 

@@ -41,7 +41,9 @@ impl ContactsClient {
     {
         let mut retry = 0;
         loop {
-            let (result, head) = capture_response_head(call()).await;
+            // Boxed: a request's future is kilobytes, and moving it into the
+            // head capture by value copies it (measured: 10k instructions a call).
+            let (result, head) = capture_response_head(Box::pin(call())).await;
             let error = match result {
                 Ok(value) => {
                     let rate_limit = RateLimit::from_headers(value.headers());

@@ -1,8 +1,11 @@
 //! Which contact a v3 import addresses: the `{identifier}/{value}` of the path.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, validation};
+use dotdigital_contacts_api::types;
 
 /// The identifier a v3 import looks the contact up by.
 ///
@@ -66,11 +69,15 @@ impl Identifier {
 
     /// The path's `{value}`.
     pub fn value(&self) -> String {
+        self.value_text().into_owned()
+    }
+
+    fn value_text(&self) -> Cow<'_, str> {
         match self {
             Identifier::Email(v)
             | Identifier::MobileNumber(v)
-            | Identifier::Custom { value: v, .. } => v.clone(),
-            Identifier::ContactId(id) => id.to_string(),
+            | Identifier::Custom { value: v, .. } => Cow::Borrowed(v),
+            Identifier::ContactId(id) => Cow::Owned(id.to_string()),
         }
     }
 
@@ -85,15 +92,23 @@ impl Identifier {
     /// assert!(err.to_string().contains("E.164"));
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
-        let value = self.value();
+        self.checked().map(drop)
+    }
+
+    /// [`validate`](Self::validate), keeping an email address or mobile
+    /// number in the spec's type, ready for the body.
+    pub(crate) fn checked(&self) -> Result<Checked, Error> {
+        let value = self.value_text();
         validation::identifier_name("identifier", self.name())?;
         validation::identifier_value("value", &value)?;
         match self {
-            Identifier::Email(email) => validation::email("value", email).map(drop),
+            Identifier::Email(email) => validation::email("value", email).map(Checked::Email),
             Identifier::MobileNumber(number) => {
-                validation::mobile_number("value", number).map(drop)
+                validation::mobile_number("value", number).map(Checked::MobileNumber)
             }
-            Identifier::ContactId(_) => validation::contact_id("value", &value),
+            Identifier::ContactId(_) => {
+                validation::contact_id("value", &value).map(|()| Checked::Other)
+            }
             Identifier::Custom { name, .. }
                 if name == "contactId" || name == "email" || name == "mobileNumber" =>
             {
@@ -104,9 +119,16 @@ impl Identifier {
                     ),
                 ))
             }
-            Identifier::Custom { .. } => Ok(()),
+            Identifier::Custom { .. } => Ok(Checked::Other),
         }
     }
+}
+
+/// A checked identifier's value, parsed where the body has a type for it.
+pub(crate) enum Checked {
+    Email(types::IdentifiersUpdateEmail),
+    MobileNumber(types::IdentifiersUpdateMobileNumber),
+    Other,
 }
 
 impl std::fmt::Display for Identifier {

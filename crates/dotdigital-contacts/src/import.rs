@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use dotdigital_contacts_api::types::{self, MergeOption};
 
 use crate::execute::Repeat;
+use crate::identifier::Checked;
 use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateLimit, validation};
 
 /// Whether an import created the contact or changed an existing one.
@@ -368,21 +369,24 @@ impl ImportContact<'_> {
     /// Checks every documented limit and builds the request body, without
     /// sending anything.
     pub fn to_request(&self) -> Result<types::ImportContactRequest, Error> {
+        self.clone().take_request()
+    }
+
+    /// The request, built from what the import holds (moved out, not copied:
+    /// `send` calls it once per import).
+    fn take_request(&mut self) -> Result<types::ImportContactRequest, Error> {
+        let mut body = std::mem::take(&mut self.body);
         if let Some((field, reason)) = &self.invalid {
             return Err(Error::validation(field, reason));
         }
-        self.identifier.validate()?;
-        let mut body = self.body.clone();
-
         // Creating a contact needs its email or mobile number in the body;
         // the one the import looks up by is the obvious value to send.
-        match &self.identifier {
-            Identifier::Email(email) if !self.has_identifier("email") => {
-                identifiers(&mut body)?.email = Some(validation::email("value", email)?);
+        match self.identifier.checked()? {
+            Checked::Email(email) if !has_identifier(&body, "email") => {
+                identifiers(&mut body)?.email = Some(email);
             }
-            Identifier::MobileNumber(number) if !self.has_identifier("mobileNumber") => {
-                identifiers(&mut body)?.mobile_number =
-                    Some(validation::mobile_number("value", number)?);
+            Checked::MobileNumber(number) if !has_identifier(&body, "mobileNumber") => {
+                identifiers(&mut body)?.mobile_number = Some(number);
             }
             _ => {}
         }
@@ -399,7 +403,8 @@ impl ImportContact<'_> {
         }
 
         self.data_fields.validate()?;
-        body.data_fields.extend(self.data_fields.to_v3());
+        body.data_fields
+            .extend(std::mem::take(&mut self.data_fields).into_v3());
 
         let redirect_url = body
             .channel_properties
@@ -444,8 +449,8 @@ impl ImportContact<'_> {
 
     /// Validates, sends (retrying as the client's policy allows) and returns
     /// the stored contact.
-    pub async fn send(self) -> Result<ImportedContact, Error> {
-        let body = self.to_request()?;
+    pub async fn send(mut self) -> Result<ImportedContact, Error> {
+        let body = self.take_request()?;
         let repeat = if body.consent_records.is_empty() {
             Repeat::Safe
         } else {
@@ -499,19 +504,20 @@ impl ImportContact<'_> {
         }
     }
 
-    fn has_identifier(&self, name: &str) -> bool {
-        self.body.identifiers.as_ref().is_some_and(|i| match name {
-            "email" => i.email.is_some(),
-            "mobileNumber" => i.mobile_number.is_some(),
-            _ => i.extra.contains_key(name),
-        })
-    }
-
     fn channel_properties(&mut self) -> &mut types::ChannelPropertiesUpdate {
         self.body
             .channel_properties
             .get_or_insert_with(Default::default)
     }
+}
+
+/// Whether the body names the identifier `name` itself.
+fn has_identifier(body: &types::ImportContactRequest, name: &str) -> bool {
+    body.identifiers.as_ref().is_some_and(|i| match name {
+        "email" => i.email.is_some(),
+        "mobileNumber" => i.mobile_number.is_some(),
+        _ => i.extra.contains_key(name),
+    })
 }
 
 /// The body's identifiers, made empty if there were none. (typify gives
@@ -521,9 +527,8 @@ fn identifiers(
     body: &mut types::ImportContactRequest,
 ) -> Result<&mut types::IdentifiersUpdate, Error> {
     if body.identifiers.is_none() {
-        let empty = serde_json::Value::Object(serde_json::Map::new());
         body.identifiers = Some(
-            serde_json::from_value(empty)
+            serde_json::from_str("{}")
                 .map_err(|e| Error::validation("identifiers", e.to_string()))?,
         );
     }

@@ -34,25 +34,27 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the headers; `None` when none of them is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let number = |name: &str| text(name).and_then(|v| v.parse::<u32>().ok());
-        let seconds = |name: &str| {
-            text(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .map(Duration::from_secs)
-        };
-        let limit = RateLimit {
-            limit: number("x-ratelimit-limit"),
-            remaining: number("x-ratelimit-remaining"),
-            reset: seconds("x-ratelimit-reset"),
-            scope: text("x-ratelimit-scope").map(str::to_owned),
-            retry_after: seconds("retry-after"),
-        };
+        // One pass over the headers: every answer is read, and five lookups
+        // by name cost more than the pass.
+        let mut limit = RateLimit::default();
+        for (name, value) in headers {
+            let name = name.as_str();
+            if !(name.starts_with("x-ratelimit-") || name == "retry-after") {
+                continue;
+            }
+            let Some(text) = value.to_str().ok().map(str::trim) else {
+                continue;
+            };
+            let seconds = || text.parse::<u64>().ok().map(Duration::from_secs);
+            match name {
+                "x-ratelimit-limit" => limit.limit = text.parse().ok(),
+                "x-ratelimit-remaining" => limit.remaining = text.parse().ok(),
+                "x-ratelimit-reset" => limit.reset = seconds(),
+                "x-ratelimit-scope" => limit.scope = Some(text.to_owned()),
+                "retry-after" => limit.retry_after = seconds(),
+                _ => {}
+            }
+        }
         (limit != RateLimit::default()).then_some(limit)
     }
 

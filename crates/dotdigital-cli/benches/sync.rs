@@ -1,16 +1,18 @@
 //! Sync benchmarks (not tests): run with `cargo bench -p dotdigital-cli --bench sync [-- WHAT]`
-//! where WHAT is `throughput`, `rate-limit`, `memory` or `all` (the default).
+//! where WHAT is `cpu`, `rate-limit`, `memory` or `all` (the default).
 //!
-//! The sandbox runs as its own process (`dotdigital sandbox`), so neither
-//! side of a comparison shares a runtime with it.
-//!
-//! - throughput: 100k rows synced by `dotdigital contacts sync` against a raw
-//!   reqwest client sending the same PATCHes at the same concurrency; the
-//!   ratio CLI / raw (target >= 0.9).
-//! - rate-limit: 1.5 windows' worth of rows against a sandbox at 400 calls a
+//! - cpu: what the CLI costs per row. 100k rows synced by `dotdigital
+//!   contacts sync`, and the same PATCHes sent by a raw reqwest loop at the
+//!   same concurrency, each in a process of its own (this benchmark re-run as
+//!   `__raw-loop`), against a [`FixedServer`] that answers at once from a
+//!   thread of this process. CPU time is the child's user + sys from
+//!   `getrusage(RUSAGE_CHILDREN)`; interleaved runs, medians; the ratio CLI /
+//!   raw of CPU per row (target <= 1.15).
+//! - rate-limit (against the sandbox in its own process): 1.5 windows' worth of rows against a sandbox at 400 calls a
 //!   minute (its window opens with the first call): the share of the allowed
 //!   rate achieved (target >= 95%) and of calls answered 429 (target <= 1%).
-//! - memory: the CLI's peak RSS syncing a 1M-row file, sampled as it goes
+//! - memory: the CLI's peak RSS syncing a 1M-row file into the sandbox (in its
+//!   own process), sampled as it goes
 //!   (target: flat, <= 64 MB).
 
 #![allow(clippy::unwrap_used, reason = "a benchmark fails by panicking")]
@@ -21,6 +23,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dotdigital_capture_server::{FixedServer, Reply};
+use dotdigital_contacts::types;
+use nix::sys::resource::{UsageWho, getrusage};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dotdigital");
@@ -54,10 +59,6 @@ impl SandboxProcess {
 
     fn stats(&self) -> Value {
         admin(|client| client.get(format!("{}/_sandbox/stats", self.base_url)))
-    }
-
-    fn reset(&self) {
-        admin(|client| client.post(format!("{}/_sandbox/reset", self.base_url)));
     }
 }
 
@@ -125,16 +126,14 @@ fn run_sync(sandbox: &SandboxProcess, input: &Path, concurrency: usize) -> Durat
     start.elapsed()
 }
 
-/// The same PATCHes, hand-written with reqwest, at the same concurrency.
-fn run_raw(base_url: &str, input: &Path, concurrency: usize) -> Duration {
+/// The same PATCHes, hand-written with reqwest, at the same concurrency:
+/// what this benchmark runs as `__raw-loop INPUT BASE_URL CONCURRENCY`.
+fn raw_loop(input: &Path, base_url: &str, concurrency: usize) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let base_url = base_url.to_owned();
-    let input = input.to_owned();
     runtime.block_on(async move {
         let client = reqwest::Client::new();
         let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
-        let mut reader = csv::Reader::from_path(&input).unwrap();
-        let start = Instant::now();
+        let mut reader = csv::Reader::from_path(input).unwrap();
         let mut tasks = tokio::task::JoinSet::new();
         for record in reader.records() {
             let record = record.unwrap();
@@ -145,14 +144,92 @@ fn run_raw(base_url: &str, input: &Path, concurrency: usize) -> Duration {
             tasks.spawn(async move {
                 let response = client.patch(url).basic_auth("demo@apiconnector.com", Some("demo-password")).json(&body).send().await.unwrap();
                 assert!(response.status().is_success());
-                let _: Value = response.json().await.unwrap();
+                let _: types::Contact = response.json().await.unwrap();
                 drop(permit);
             });
             while tasks.try_join_next().is_some() {}
         }
         while tasks.join_next().await.is_some() {}
-        start.elapsed()
-    })
+    });
+}
+
+/// CPU time (user + sys) of every child process waited for so far.
+fn children_cpu() -> Duration {
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).unwrap();
+    let time =
+        |t: nix::sys::time::TimeVal| Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000);
+    time(usage.user_time()) + time(usage.system_time())
+}
+
+/// Runs `command` to its end: wall time and the CPU time it used.
+fn run_child(command: &mut Command) -> (Duration, Duration) {
+    let (cpu, start) = (children_cpu(), Instant::now());
+    let status = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command:?} failed");
+    (start.elapsed(), children_cpu() - cpu)
+}
+
+fn cpu(dir: &Path) {
+    const ROWS: usize = 100_000;
+    const RUNS: usize = 3;
+    let input = dir.join("cpu.csv");
+    write_csv(&input, ROWS);
+    let contact = json!({"contactId": 7, "status": "subscribed", "created": "2026-01-05T09:30:00Z", "updated": "2026-01-05T09:30:00Z",
+                         "identifiers": {"email": "bench@example.com"}, "dataFields": {"FIRSTNAME": "First1", "LASTNAME": "Last1", "POSTCODE": "N1 1AB"}});
+    let server = FixedServer::start(
+        Reply::json(200, contact)
+            .header("X-RateLimit-Limit", "100000000")
+            .header("X-RateLimit-Remaining", "99999999")
+            .header("X-RateLimit-Reset", "4102444800"),
+    );
+    let base_url = server.base_url();
+    let (mut cli, mut raw) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        cli.push(run_child(
+            Command::new(BIN)
+                .args(["contacts", "sync"])
+                .arg(&input)
+                .args(["--concurrency", &CONCURRENCY.to_string()])
+                .env("DOTDIGITAL_BASE_URL", &base_url)
+                .env("DOTDIGITAL_API_USER", "demo@apiconnector.com")
+                .env("DOTDIGITAL_API_PASSWORD", "demo-password"),
+        ));
+        raw.push(run_child(
+            Command::new(std::env::current_exe().unwrap())
+                .arg("__raw-loop")
+                .arg(&input)
+                .arg(&base_url)
+                .arg(CONCURRENCY.to_string()),
+        ));
+    }
+    let median = |runs: &[(Duration, Duration)], pick: fn(&(Duration, Duration)) -> Duration| {
+        let mut values: Vec<Duration> = runs.iter().map(pick).collect();
+        values.sort();
+        values[values.len() / 2]
+    };
+    let row = |runs: &[(Duration, Duration)]| {
+        let (wall, cpu) = (median(runs, |r| r.0), median(runs, |r| r.1));
+        (
+            ROWS as f64 / wall.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / ROWS as f64,
+        )
+    };
+    let ((cli_rate, cli_cpu), (raw_rate, raw_cpu)) = (row(&cli), row(&raw));
+    println!(
+        "| cpu: {ROWS} rows, concurrency {CONCURRENCY}, fixed-reply server, median of {RUNS} interleaved runs | rows/s | CPU per row |"
+    );
+    println!("|---|---|---|");
+    println!("| dotdigital contacts sync | {cli_rate:.0} | {cli_cpu:.1} us |");
+    println!("| raw reqwest loop | {raw_rate:.0} | {raw_cpu:.1} us |");
+    println!(
+        "| ratio CLI / raw | {:.3} | {:.3} (target <= 1.15) |\n",
+        cli_rate / raw_rate,
+        cli_cpu / raw_cpu
+    );
 }
 
 fn patch_counts(sandbox: &SandboxProcess) -> (u64, u64) {
@@ -168,33 +245,6 @@ fn patch_counts(sandbox: &SandboxProcess) -> (u64, u64) {
         }
     }
     (all, limited)
-}
-
-fn throughput(dir: &Path) {
-    const ROWS: usize = 100_000;
-    let input = dir.join("throughput.csv");
-    write_csv(&input, ROWS);
-    let sandbox = SandboxProcess::start(&[]);
-    // Interleave twice each; the sandbox is reset so every run creates.
-    let mut cli = Vec::new();
-    let mut raw = Vec::new();
-    for _ in 0..2 {
-        sandbox.reset();
-        cli.push(run_sync(&sandbox, &input, CONCURRENCY));
-        sandbox.reset();
-        raw.push(run_raw(&sandbox.base_url, &input, CONCURRENCY));
-    }
-    let best = |runs: &[Duration]| runs.iter().min().copied().unwrap();
-    let (cli, raw) = (best(&cli), best(&raw));
-    let rate = |d: Duration| ROWS as f64 / d.as_secs_f64();
-    println!("| throughput: {ROWS} rows, concurrency {CONCURRENCY}, best of 2 | rows/s |");
-    println!("|---|---|");
-    println!("| dotdigital contacts sync | {:.0} |", rate(cli));
-    println!("| raw reqwest PATCHes | {:.0} |", rate(raw));
-    println!(
-        "| ratio CLI / raw | {:.3} (target >= 0.9) |\n",
-        rate(cli) / rate(raw)
-    );
 }
 
 fn rate_limit(dir: &Path) {
@@ -277,6 +327,12 @@ fn memory(dir: &Path) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, input, base_url, concurrency] = args.as_slice()
+        && mode == "__raw-loop"
+    {
+        return raw_loop(Path::new(input), base_url, concurrency.parse().unwrap());
+    }
     let what = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
@@ -284,8 +340,8 @@ fn main() {
     let dir: PathBuf =
         std::env::temp_dir().join(format!("dotdigital-sync-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    if matches!(what.as_str(), "throughput" | "all") {
-        throughput(&dir);
+    if matches!(what.as_str(), "cpu" | "all") {
+        cpu(&dir);
     }
     if matches!(what.as_str(), "rate-limit" | "all") {
         rate_limit(&dir);

@@ -65,6 +65,9 @@ impl Tally {
     }
 }
 
+/// How many rows the reader hands over at a time.
+const ROWS_PER_BATCH: usize = 64;
+
 pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, String> {
     let done = match (&args.report, args.resume) {
         (Some(path), true) => DoneRows::read(path)?,
@@ -76,12 +79,17 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
     };
     let format = Format::of(&args.input, args.format);
     let mut source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)?;
-    // Rows are read on a blocking thread into a small queue: constant memory.
+    // Rows are read on a blocking thread into a small queue (constant
+    // memory), in batches: a thread woken per row cost more CPU than the row.
     let concurrency = usize::from(args.concurrency);
-    let (row_tx, mut row_rx) = mpsc::channel::<Row>(concurrency * 2);
+    let (row_tx, mut row_rx) = mpsc::channel::<Vec<Row>>(2);
     let reader = tokio::task::spawn_blocking(move || {
-        while let Some(row) = source.next_row() {
-            if row_tx.blocking_send(row).is_err() {
+        loop {
+            let batch: Vec<Row> = std::iter::from_fn(|| source.next_row())
+                .take(ROWS_PER_BATCH)
+                .collect();
+            let last = batch.len() < ROWS_PER_BATCH;
+            if batch.is_empty() || row_tx.blocking_send(batch).is_err() || last {
                 break;
             }
         }
@@ -96,14 +104,23 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
         let (mut skipped, mut interrupted_by_user) = (0u64, false);
         let interrupted = tokio::signal::ctrl_c();
         tokio::pin!(interrupted);
+        let mut batch = Vec::new().into_iter();
         loop {
-            let row = tokio::select! {
-                row = row_rx.recv() => match row { Some(row) => row, None => break },
-                _ = &mut interrupted => {
-                    eprintln!("interrupted: finishing the rows in flight; rerun with --resume to continue");
-                    interrupted_by_user = true;
-                    break;
-                }
+            let row = match batch.next() {
+                Some(row) => row,
+                None => tokio::select! {
+                    next = row_rx.recv() => match next {
+                        Some(next) => {
+                            batch = next.into_iter();
+                            continue;
+                        }
+                        None => break,
+                    },
+                    _ = &mut interrupted => {
+                        interrupted_by_user = true;
+                        break;
+                    }
+                },
             };
             if done.contains(row.number) {
                 skipped += 1;
@@ -126,8 +143,17 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                     continue;
                 }
             };
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
+            // A row may wait long for its turn (rate limits): an interrupt
+            // must not wait for it.
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+                _ = &mut interrupted => {
+                    interrupted_by_user = true;
+                    break;
+                }
             };
             let (client, pacer, line_tx) = (client.clone(), pacer.clone(), line_tx.clone());
             tokio::spawn(async move {
@@ -180,24 +206,32 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                 drop(permit);
             });
         }
+        if interrupted_by_user {
+            eprintln!("interrupted: finishing the rows in flight; rerun with --resume to continue");
+        }
         (skipped, interrupted_by_user)
     });
 
     let started = Instant::now();
-    let mut tally = Tally::default();
     let progress = Progress::new(&args.input, format);
-    while let Some(line) = line_rx.recv().await {
-        match line.status {
-            Status::Created => tally.created += 1,
-            Status::Updated => tally.updated += 1,
-            Status::Failed => tally.failed += 1,
+    // Counted on a runtime worker, like the rows: the thread that started the
+    // runtime is woken only once, at the end.
+    let counter = tokio::spawn(async move {
+        let mut tally = Tally::default();
+        while let Some(line) = line_rx.recv().await {
+            match line.status {
+                Status::Created => tally.created += 1,
+                Status::Updated => tally.updated += 1,
+                Status::Failed => tally.failed += 1,
+            }
+            report.write(&line)?;
+            progress.update(&tally, started);
         }
-        report.write(&line)?;
-        progress.update(&tally, started);
-    }
-    let (skipped, interrupted) = dispatcher
-        .await
-        .map_err(|e| format!("the sync stopped: {e}"))?;
+        Ok::<_, String>((tally, report, progress))
+    });
+    let stopped = |e: tokio::task::JoinError| format!("the sync stopped: {e}");
+    let (mut tally, report, progress) = counter.await.map_err(stopped)??;
+    let (skipped, interrupted) = dispatcher.await.map_err(stopped)?;
     tally.skipped = skipped;
     reader.abort();
     progress.finish();

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod build_cost;
 pub mod cargo;
 pub mod diff;
 pub mod evolve;

@@ -26,6 +26,9 @@ commands:
   upstream [<file>...]           compare our operations with Dotdigital's published files
                                  (default: ../shared/upstream/, skipped when absent); exit 1
                                  on a difference not listed in openapi/deviations.md
+  build-cost                     what a new crate making one import pays to build: cold
+                                 `cargo build` time and crates compiled, beside a crate
+                                 using reqwest + serde + tokio alone (takes minutes)
   help                           this text
 ";
 
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         ["upstream", files @ ..] if !files.iter().any(|f| f.starts_with("--")) => {
             return upstream(&root, files);
         }
+        ["build-cost"] => xtask::build_cost::run(&root),
         ["help" | "--help" | "-h"] => Ok(USAGE.to_owned()),
         _ => return usage(),
     };

@@ -184,7 +184,7 @@ fn cpu(dir: &Path) {
         Reply::json(200, contact)
             .header("X-RateLimit-Limit", "100000000")
             .header("X-RateLimit-Remaining", "99999999")
-            .header("X-RateLimit-Reset", "4102444800"),
+            .header("X-RateLimit-Reset", "60"),
     );
     let base_url = server.base_url();
     let (mut cli, mut raw) = (Vec::new(), Vec::new());

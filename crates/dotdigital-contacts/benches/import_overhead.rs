@@ -181,7 +181,7 @@ async fn main() {
         Reply::json(200, contact)
             .header("X-RateLimit-Limit", "100000000")
             .header("X-RateLimit-Remaining", "99999999")
-            .header("X-RateLimit-Reset", "4102444800"),
+            .header("X-RateLimit-Reset", "60"),
     );
     let base_url = server.base_url();
     let http = || {

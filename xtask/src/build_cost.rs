@@ -11,32 +11,19 @@ use std::time::{Duration, Instant};
 
 use crate::Failure;
 
-const FLOOR_MANIFEST: &str = r#"[package]
-name = "floor"
-version = "0.0.0"
-edition = "2024"
-publish = false
+/// A binary crate outside any workspace, with `dependencies`.
+fn manifest(name: &str, dependencies: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependencies}"
+    )
+}
 
-[workspace]
-
-[dependencies]
-reqwest = { version = "0.13", default-features = false, features = ["rustls", "json"] }
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+const TOKIO: &str = r#"tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 "#;
 
-const SDK_MANIFEST: &str = r#"[package]
-name = "sdk"
-version = "0.0.0"
-edition = "2024"
-publish = false
-
-[workspace]
-
-[dependencies]
-dotdigital-contacts = { path = "PATH" }
-tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+const FLOOR_DEPENDENCIES: &str = r#"reqwest = { version = "0.13", default-features = false, features = ["rustls", "json"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
 "#;
 
 const FLOOR_MAIN: &str = r#"#[tokio::main]
@@ -81,12 +68,17 @@ struct Built {
 pub fn run(root: &Path) -> Result<String, Failure> {
     let scratch = root.join("target/xtask-build-cost");
     let path = root.join("crates/dotdigital-contacts");
-    let sdk_manifest = SDK_MANIFEST.replace("PATH", &path.display().to_string());
+    let sdk_dependency = format!(
+        "dotdigital-contacts = {{ path = {:?} }}\n",
+        path.display().to_string()
+    );
+    let floor_manifest = manifest("floor", &format!("{FLOOR_DEPENDENCIES}{TOKIO}"));
+    let sdk_manifest = manifest("sdk", &format!("{sdk_dependency}{TOKIO}"));
     let floor = build(
         root,
         &scratch.join("floor"),
         "reqwest + serde + tokio (the floor)",
-        FLOOR_MANIFEST,
+        &floor_manifest,
         FLOOR_MAIN,
     )?;
     let sdk = build(

@@ -180,12 +180,7 @@ fn cpu(dir: &Path) {
     write_csv(&input, ROWS);
     let contact = json!({"contactId": 7, "status": "subscribed", "created": "2026-01-05T09:30:00Z", "updated": "2026-01-05T09:30:00Z",
                          "identifiers": {"email": "bench@example.com"}, "dataFields": {"FIRSTNAME": "First1", "LASTNAME": "Last1", "POSTCODE": "N1 1AB"}});
-    let server = FixedServer::start(
-        Reply::json(200, contact)
-            .header("X-RateLimit-Limit", "100000000")
-            .header("X-RateLimit-Remaining", "99999999")
-            .header("X-RateLimit-Reset", "60"),
-    );
+    let server = FixedServer::start(Reply::json(200, contact).unlimited_rate());
     let base_url = server.base_url();
     let (mut cli, mut raw) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {

@@ -177,12 +177,7 @@ async fn main() {
                          "identifiers": {"email": "ann@example.com"}, "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null},
                          "channelProperties": {"email": {"status": "subscribed", "emailType": "Html", "optInType": "Single"}}});
     // Dotdigital sends its rate-limit headers with every answer.
-    let server = FixedServer::start(
-        Reply::json(200, contact)
-            .header("X-RateLimit-Limit", "100000000")
-            .header("X-RateLimit-Remaining", "99999999")
-            .header("X-RateLimit-Reset", "60"),
-    );
+    let server = FixedServer::start(Reply::json(200, contact).unlimited_rate());
     let base_url = server.base_url();
     let http = || {
         reqwest::Client::builder()

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{Error, RetryPolicy};
+use std::sync::Arc;
+
+use crate::{Error, RetryPolicy, Retrying};
 use dotdigital_contacts_api::ClientInfo as _;
 use dotdigital_contacts_api::{Credentials, types};
 
@@ -64,6 +66,24 @@ impl std::str::FromStr for Region {
 pub struct ContactsClient {
     pub(crate) api: dotdigital_contacts_api::Client,
     pub(crate) retry: RetryPolicy,
+    pub(crate) on_retry: Option<OnRetry>,
+}
+
+/// A callback told of every retry.
+#[derive(Clone)]
+pub(crate) struct OnRetry(Arc<dyn Fn(&Retrying<'_>) + Send + Sync>);
+
+impl std::ops::Deref for OnRetry {
+    type Target = dyn Fn(&Retrying<'_>) + Send + Sync;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl std::fmt::Debug for OnRetry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnRetry(..)")
+    }
 }
 
 impl ContactsClient {
@@ -156,6 +176,7 @@ pub struct ContactsClientBuilder {
     timeout: Option<Duration>,
     retry: RetryPolicy,
     user_agent: Option<String>,
+    on_retry: Option<OnRetry>,
 }
 
 impl ContactsClientBuilder {
@@ -205,6 +226,29 @@ impl ContactsClientBuilder {
     /// When to retry (default: [`RetryPolicy::default`]; [`RetryPolicy::none`] turns it off).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Calls `callback` before every retry, with the operation, the retry's
+    /// number and delay and the error that caused it: for counting retries or
+    /// logging them your way (the client also logs each at `tracing`'s info level).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// let retries = Arc::new(AtomicU64::new(0));
+    /// let counter = retries.clone();
+    /// let client = dotdigital_contacts::ContactsClient::builder()
+    ///     .credentials("apiuser-1@apiconnector.com", "password")
+    ///     .on_retry(move |retrying| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///         eprintln!("retry {} of {} in {:?}: {}", retrying.retry, retrying.operation, retrying.delay, retrying.error);
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), dotdigital_contacts::Error>(())
+    /// ```
+    pub fn on_retry(mut self, callback: impl Fn(&Retrying<'_>) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(OnRetry(Arc::new(callback)));
         self
     }
 
@@ -269,6 +313,7 @@ impl ContactsClientBuilder {
         Ok(ContactsClient {
             api: dotdigital_contacts_api::Client::new_with_client(&base_url, http, credentials),
             retry: self.retry,
+            on_retry: self.on_retry,
         })
     }
 }

@@ -67,6 +67,9 @@ pub enum Error {
         description: String,
         /// Per-item details.
         details: Vec<ErrorDetail>,
+        /// The `X-RateLimit-*` headers of the answer, when it had them
+        /// (boxed: they are rarely read, and the error stays small).
+        rate_limit: Option<Box<RateLimit>>,
     },
 
     /// A v2 error answer (`{"message": "… ERROR_…"}`).
@@ -78,6 +81,9 @@ pub enum Error {
         message: String,
         /// The `ERROR_…` token at the end of the message, when there is one.
         error_token: Option<String>,
+        /// The `X-RateLimit-*` headers of the answer, when it had them
+        /// (boxed: they are rarely read, and the error stays small).
+        rate_limit: Option<Box<RateLimit>>,
     },
 
     /// 401: the API user or password is wrong, or the user is disabled.
@@ -85,6 +91,9 @@ pub enum Error {
     Unauthorized {
         /// What the server said.
         message: String,
+        /// The `X-RateLimit-*` headers of the answer, when it had them
+        /// (boxed: they are rarely read, and the error stays small).
+        rate_limit: Option<Box<RateLimit>>,
     },
 
     /// 403: access denied; most often the account lives in another region.
@@ -92,6 +101,9 @@ pub enum Error {
     Forbidden {
         /// What the server said.
         message: String,
+        /// The `X-RateLimit-*` headers of the answer, when it had them
+        /// (boxed: they are rarely read, and the error stays small).
+        rate_limit: Option<Box<RateLimit>>,
     },
 
     /// 429: the API user's call-rate limit is exhausted (after any retries).
@@ -121,6 +133,25 @@ pub enum Error {
         status: StatusCode,
         /// The body as text (truncated to 4 KiB).
         body: String,
+        /// The `X-RateLimit-*` headers of the answer, when it had them
+        /// (boxed: they are rarely read, and the error stays small).
+        rate_limit: Option<Box<RateLimit>>,
+    },
+
+    /// A request that can create a contact (a v2 PUT with id 0 or an id
+    /// Dotdigital does not know) got no clear answer, and the retry was
+    /// refused, most likely because the first attempt created the contact and
+    /// its email is now taken. Neither a failure nor a success: look the
+    /// contact up before trying again.
+    #[error(
+        "maybe applied: an earlier attempt may have created the contact ({earlier}); the retry got {last}"
+    )]
+    MaybeApplied {
+        /// The attempt whose answer was lost (a dropped connection or a 5xx).
+        earlier: Box<Error>,
+        /// The answer to the last retry.
+        #[source]
+        last: Box<Error>,
     },
 }
 
@@ -155,6 +186,7 @@ impl Error {
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::MaybeApplied { last, .. } => last.status(),
             Error::Validation { .. } | Error::Configuration { .. } | Error::Transport { .. } => {
                 None
             }
@@ -166,32 +198,55 @@ impl Error {
         match self {
             Error::Validation { .. } | Error::Configuration { .. } => Delivery::NotSent,
             Error::Transport { delivery, .. } => *delivery,
+            Error::MaybeApplied { .. } => Delivery::MaybeSent,
             _ => Delivery::Sent,
         }
     }
 
-    /// Whether trying the same request again may succeed: 429, 502, 503, 504
-    /// and transport errors. Other answers mean the request itself is wrong.
+    /// Whether trying the same request again may succeed: 429, 500, 502, 503,
+    /// 504 and transport errors. Other answers mean the request itself is wrong.
+    /// Whether a retry is also *safe* depends on the request ([`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Transport { .. } => true,
-            Error::UnexpectedResponse { status, .. } | Error::Api { status, .. } => {
-                matches!(status.as_u16(), 502..=504)
+            Error::UnexpectedResponse { status, .. }
+            | Error::Api { status, .. }
+            | Error::ApiV2 { status, .. } => {
+                matches!(status.as_u16(), 500 | 502..=504)
             }
             _ => false,
         }
     }
 
-    /// The rate-limit headers of a 429 answer.
+    /// Whether the request certainly changed nothing: it never left the
+    /// machine, or it was refused by the rate limit before being looked at.
+    pub fn certainly_not_applied(&self) -> bool {
+        matches!(self, Error::RateLimited { .. }) || self.delivery() == Delivery::NotSent
+    }
+
+    /// The `X-RateLimit-*` headers of the answer, whatever its status (none
+    /// when there was no answer, or it carried none).
     pub fn rate_limit(&self) -> Option<&RateLimit> {
         match self {
             Error::RateLimited { rate_limit, .. } => Some(rate_limit),
-            _ => None,
+            Error::Api { rate_limit, .. }
+            | Error::ApiV2 { rate_limit, .. }
+            | Error::Unauthorized { rate_limit, .. }
+            | Error::Forbidden { rate_limit, .. }
+            | Error::UnexpectedResponse { rate_limit, .. } => rate_limit.as_deref(),
+            Error::MaybeApplied { last, .. } => last.rate_limit(),
+            Error::Validation { .. } | Error::Configuration { .. } | Error::Transport { .. } => {
+                None
+            }
         }
     }
 
     /// How long the server asked to wait before trying again, if it said.
     pub(crate) fn server_wait(&self) -> Option<Duration> {
-        self.rate_limit().and_then(RateLimit::wait)
+        match self {
+            Error::RateLimited { rate_limit, .. } => rate_limit.wait(),
+            // Only a 429's reset means "wait this long"; any answer may say Retry-After.
+            other => other.rate_limit().and_then(|r| r.retry_after),
+        }
     }
 }

@@ -7,15 +7,21 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::error::{Delivery, ErrorDetail};
-use crate::{ContactsClient, Error, RateLimit};
+use crate::{ContactsClient, Error, RateLimit, Retrying};
 
-/// Whether sending a request twice has the same effect as sending it once.
+/// What repeating a request costs, which decides what may be retried
+/// (documented on [`RetryPolicy`](crate::RetryPolicy)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Repeat {
-    /// PUT, and PATCH without consent records: retry any retryable error.
+    /// An upsert without consent records or emails: sent twice, it has the
+    /// effect of sending once. Every transient failure is retried.
     Safe,
-    /// PATCH with consent records appends them again if the first attempt was
-    /// applied: retry only when it certainly was not (no connection, 429).
+    /// A v2 PUT: safe as an update, but it may create a contact, and once
+    /// created, a repeat is refused (the email is taken). A refusal after an
+    /// attempt that may have been applied is reported as maybe applied.
+    MayCreate,
+    /// Appends consent records or sends an email when applied: repeated only
+    /// when it certainly was not (never sent, or refused with 429).
     OnlyIfNotApplied,
 }
 
@@ -40,6 +46,8 @@ impl ContactsClient {
         Fut: Future<Output = Result<ResponseValue<T>, dotdigital_contacts_api::Error<E>>>,
     {
         let mut retry = 0;
+        // For `MayCreate`: the last attempt that may have been applied.
+        let mut maybe_applied: Option<Error> = None;
         loop {
             // Boxed: a request's future is kilobytes, and moving it into the
             // head capture by value copies it (measured: 10k instructions a call).
@@ -55,13 +63,8 @@ impl ContactsClient {
                 }
                 Err(error) => to_error(error, head).await,
             };
-            let may_repeat = match repeat {
-                Repeat::Safe => error.is_retryable(),
-                Repeat::OnlyIfNotApplied => {
-                    matches!(error, Error::RateLimited { .. })
-                        || error.delivery() == Delivery::NotSent && error.is_retryable()
-                }
-            };
+            let may_repeat = error.is_retryable()
+                && (repeat != Repeat::OnlyIfNotApplied || error.certainly_not_applied());
             let delay = if may_repeat {
                 self.retry
                     .delay(retry, error.server_wait(), fastrand::f64())
@@ -69,10 +72,29 @@ impl ContactsClient {
                 None
             };
             let Some(delay) = delay else {
-                return Err(error);
+                return Err(match maybe_applied {
+                    Some(earlier) if repeat == Repeat::MayCreate => Error::MaybeApplied {
+                        earlier: Box::new(earlier),
+                        last: Box::new(error),
+                    },
+                    _ => error,
+                });
             };
             retry += 1;
-            tracing::warn!(operation, retry, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            tracing::info!(operation, retry, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            if let Some(on_retry) = &self.on_retry {
+                on_retry(&Retrying {
+                    operation,
+                    retry,
+                    delay,
+                    error: &error,
+                });
+            }
+            let unclear = error.delivery() == Delivery::MaybeSent
+                || error.status().is_some_and(|s| s.is_server_error());
+            if repeat == Repeat::MayCreate && unclear {
+                maybe_applied = Some(error);
+            }
             if !delay.is_zero() {
                 // A zero sleep would still wait for the next 1 ms timer tick.
                 tokio::time::sleep(delay).await;
@@ -101,6 +123,7 @@ impl ErrorBody for types::ErrorResponse {
                     description: d.description,
                 })
                 .collect(),
+            rate_limit: RateLimit::from_headers(headers).map(Box::new),
         })
     }
 }
@@ -117,6 +140,7 @@ impl ErrorBody for types::ApiMessage {
                 status,
                 message: self.message,
                 error_token,
+                rate_limit: RateLimit::from_headers(headers).map(Box::new),
             }
         })
     }
@@ -124,11 +148,18 @@ impl ErrorBody for types::ApiMessage {
 
 /// The statuses that mean the same whatever the operation and body.
 fn by_status(status: StatusCode, headers: &HeaderMap, message: String) -> Option<Error> {
+    let rate_limit = RateLimit::from_headers(headers);
     match status {
-        StatusCode::UNAUTHORIZED => Some(Error::Unauthorized { message }),
-        StatusCode::FORBIDDEN => Some(Error::Forbidden { message }),
+        StatusCode::UNAUTHORIZED => Some(Error::Unauthorized {
+            message,
+            rate_limit: rate_limit.map(Box::new),
+        }),
+        StatusCode::FORBIDDEN => Some(Error::Forbidden {
+            message,
+            rate_limit: rate_limit.map(Box::new),
+        }),
         StatusCode::TOO_MANY_REQUESTS => Some(Error::RateLimited {
-            rate_limit: RateLimit::from_headers(headers).unwrap_or_default(),
+            rate_limit: rate_limit.unwrap_or_default(),
             message,
         }),
         _ => None,
@@ -148,7 +179,11 @@ fn undocumented(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     } else {
         text.clone()
     };
-    by_status(status, headers, message).unwrap_or(Error::UnexpectedResponse { status, body: text })
+    by_status(status, headers, message).unwrap_or_else(|| Error::UnexpectedResponse {
+        status,
+        body: text,
+        rate_limit: RateLimit::from_headers(headers).map(Box::new),
+    })
 }
 
 async fn to_error<E: ErrorBody>(
@@ -166,6 +201,7 @@ async fn to_error<E: ErrorBody>(
             None => Error::UnexpectedResponse {
                 status: StatusCode::OK,
                 body: String::from_utf8_lossy(&body).into_owned(),
+                rate_limit: None,
             },
         },
         Api::UnexpectedResponse(response) => {

@@ -451,10 +451,10 @@ impl ImportContact<'_> {
     /// the stored contact.
     pub async fn send(mut self) -> Result<ImportedContact, Error> {
         let body = self.take_request()?;
-        let repeat = if body.consent_records.is_empty() {
-            Repeat::Safe
-        } else {
+        let repeat = if appends_or_sends_email(&body) {
             Repeat::OnlyIfNotApplied
+        } else {
+            Repeat::Safe
         };
         let api = &self.client.api;
         let answer = self
@@ -565,4 +565,22 @@ where
     let mut merged = serde_json::to_value(base).map_err(invalid)?;
     merge(&mut merged, serde_json::to_value(overlay).map_err(invalid)?);
     serde_json::from_value(merged).map_err(invalid)
+}
+
+/// Whether applying the import twice differs from applying it once: consent
+/// records are appended, and a verified double opt-in or a challenged
+/// resubscribe emails the contact each time.
+fn appends_or_sends_email(body: &types::ImportContactRequest) -> bool {
+    let email = body
+        .channel_properties
+        .as_ref()
+        .and_then(|channels| channels.email.as_ref());
+    !body.consent_records.is_empty()
+        || email.is_some_and(|email| {
+            email.opt_in_type == Some(types::OptInTypeUpdate::VerifiedDouble)
+                || email
+                    .resubscribe_options
+                    .as_ref()
+                    .is_some_and(|options| options.resubscribe_with_no_challenge == Some(false))
+        })
 }

@@ -86,7 +86,7 @@ pub use error::{Delivery, Error, ErrorDetail};
 pub use identifier::Identifier;
 pub use import::{ConsentRecord, EmailChannel, ImportContact, ImportOutcome, ImportedContact};
 pub use rate_limit::RateLimit;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, Retrying};
 pub use update::{UpdateContact, UpdatedContact};
 
 /// The wire types generated from the spec (enums for channels, opt-in types

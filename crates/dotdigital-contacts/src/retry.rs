@@ -2,11 +2,38 @@
 
 use std::time::Duration;
 
+use crate::Error;
+
+/// One retry about to happen, as [`ContactsClientBuilder::on_retry`](crate::ContactsClientBuilder::on_retry) sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Retrying<'a> {
+    /// `importContact` or `updateContact`.
+    pub operation: &'static str,
+    /// Which retry this is (1 for the first).
+    pub retry: u32,
+    /// How long the client waits before sending it.
+    pub delay: Duration,
+    /// What the previous attempt ended with.
+    pub error: &'a Error,
+}
+
 /// Bounded exponential backoff with jitter, honouring the server's
 /// `Retry-After` / `X-RateLimit-Reset`.
 ///
-/// Only 429, 502, 503, 504 and transport errors are retried; any other answer
-/// means the request itself is wrong and is returned at once.
+/// Only 429, 500, 502, 503, 504 and transport errors are retried; any other
+/// answer means the request itself is wrong and is returned at once. Whether
+/// one of those is retried depends on what a repeat of the request costs:
+///
+/// | request | retried on |
+/// |---|---|
+/// | v3 import without consent records or emails (an upsert) | all of them |
+/// | v3 import that appends consent records, or sends an email (`optInType: verifiedDouble`, `resubscribeWithNoChallenge: false`) | only when it certainly was not applied: 429, or a connection that never opened |
+/// | v2 update with `optInType: VerifiedDouble` (sends an email) | the same |
+/// | any other v2 update (a full replace) | all of them; when an attempt may have been applied (no answer, or a 5xx) and the retry is refused, as a create's repeat is once the email is taken, the result is [`Error::MaybeApplied`](crate::Error::MaybeApplied), never a plain failure |
+///
+/// [`ContactsClientBuilder::on_retry`](crate::ContactsClientBuilder::on_retry)
+/// sees every retry as it happens.
 ///
 /// ```
 /// use std::time::Duration;

@@ -136,10 +136,16 @@ impl UpdateContact<'_> {
     /// the stored contact.
     pub async fn send(self) -> Result<UpdatedContact, Error> {
         let body = self.to_request()?;
+        // A verified double opt-in emails the contact each time it is applied.
+        let repeat = if body.opt_in_type == Some(ApiContactOptInType::VerifiedDouble) {
+            Repeat::OnlyIfNotApplied
+        } else {
+            Repeat::MayCreate
+        };
         let api = &self.client.api;
         let answer = self
             .client
-            .execute("updateContact", Repeat::Safe, || {
+            .execute("updateContact", repeat, || {
                 api.update_contact().id(self.id).body(body.clone()).send()
             })
             .await?;

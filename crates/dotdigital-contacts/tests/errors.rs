@@ -111,13 +111,13 @@ async fn a_429_keeps_the_rate_limit_headers_json_or_not() {
 #[tokio::test]
 async fn a_500_keeps_its_status_and_body() {
     let err = import_error(Reply::text(500, "text/plain", "upstream exploded")).await;
-    let Error::UnexpectedResponse { status, body } = &err else {
+    let Error::UnexpectedResponse { status, body, .. } = &err else {
         panic!("{err:?}")
     };
     assert_eq!((status.as_u16(), body.as_str()), (500, "upstream exploded"));
     assert!(
-        !err.is_retryable(),
-        "500 is not retried: the request may be at fault"
+        err.is_retryable(),
+        "a 500 is transient (whether a retry is safe depends on the request)"
     );
 
     let err = import_error(Reply::json(

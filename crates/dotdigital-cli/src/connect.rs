@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 use dotdigital_contacts::ContactsClient;
 use dotdigital_sandbox::Sandbox;
 
+use crate::failure::{Exit, Failure};
+
 /// The client a command uses, and the embedded sandbox it talks to, if any
 /// (kept alive as long as the client).
 pub struct Connection {
@@ -24,7 +26,7 @@ pub enum SandboxMode {
 
 /// Connects from the environment, or starts an embedded sandbox on a free
 /// loopback port.
-pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, String> {
+pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, Failure> {
     let use_sandbox = match mode {
         Some(SandboxMode::Always) => true,
         Some(SandboxMode::Auto) => {
@@ -42,15 +44,17 @@ pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, String> {
             _sandbox: None,
         });
     }
-    let sandbox = Sandbox::start_default()
-        .await
-        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+    let sandbox = Sandbox::start_default().await.map_err(|e| {
+        Failure::new(
+            Exit::Configuration,
+            format!("cannot start the embedded sandbox: {e}"),
+        )
+    })?;
     eprintln!("using an embedded sandbox at {}", sandbox.base_url());
     let client = ContactsClient::builder()
         .base_url(sandbox.base_url())
         .credentials(sandbox.api_user(), sandbox.api_password())
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     Ok(Connection {
         client,
         _sandbox: Some(sandbox),
@@ -58,7 +62,7 @@ pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, String> {
 }
 
 /// A client from `DOTDIGITAL_*` variables, prompting on a terminal for what is missing.
-pub fn from_environment() -> Result<ContactsClient, String> {
+pub fn from_environment() -> Result<ContactsClient, Failure> {
     let user = std::env::var("DOTDIGITAL_API_USER")
         .ok()
         .filter(|v| !v.is_empty());
@@ -73,8 +77,13 @@ pub fn from_environment() -> Result<ContactsClient, String> {
                 Some(user) => user,
                 None => prompt("API user (DOTDIGITAL_API_USER): ")?,
             };
-            let password = rpassword::prompt_password(format!("Password for {user}: "))
-                .map_err(|e| format!("cannot read the password: {e}"))?;
+            let password =
+                rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| {
+                    Failure::new(
+                        Exit::Configuration,
+                        format!("cannot read the password: {e}"),
+                    )
+                })?;
             (Some(user), Some(password))
         }
         other => other,
@@ -84,14 +93,27 @@ pub fn from_environment() -> Result<ContactsClient, String> {
         "DOTDIGITAL_API_PASSWORD" => password.clone(),
         other => std::env::var(other).ok(),
     })
-    .map_err(|e| format!("{e} (set DOTDIGITAL_API_USER and DOTDIGITAL_API_PASSWORD, or run against a local sandbox with --sandbox)"))
+    .map_err(|e| Failure::new(Exit::Configuration, format!("{e} (set DOTDIGITAL_API_USER and DOTDIGITAL_API_PASSWORD, or run against a local sandbox with --sandbox)")))
 }
 
-fn prompt(question: &str) -> Result<String, String> {
+fn prompt(question: &str) -> Result<String, Failure> {
     eprint!("{question}");
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
-        .map_err(|e| format!("cannot read the answer: {e}"))?;
+        .map_err(|e| Failure::new(Exit::Configuration, format!("cannot read the answer: {e}")))?;
     Ok(line.trim().to_owned())
+}
+
+/// A client for `--dry-run`: it only checks rows and never sends, so it needs
+/// no credentials and no sandbox.
+pub fn offline() -> Result<Connection, Failure> {
+    let client = ContactsClient::builder()
+        .base_url("http://127.0.0.1:9")
+        .credentials("dry-run", "dry-run")
+        .build()?;
+    Ok(Connection {
+        client,
+        _sandbox: None,
+    })
 }

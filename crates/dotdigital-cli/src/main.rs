@@ -1,10 +1,11 @@
 //! `dotdigital`: write contacts into Dotdigital from the command line.
 
 mod connect;
+mod failure;
 mod field_values;
-mod sandbox;
 mod spec_values;
 mod sync;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +13,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use dotdigital_contacts::types;
 use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome};
+use dotdigital_sandbox::command_line::{ABOUT, AFTER_HELP, SandboxArgs};
+
+use failure::{Exit, Failure};
+use terminal::Stderr;
 
 /// Import, update and bulk-sync Dotdigital contacts.
 ///
@@ -19,7 +24,7 @@ use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome};
 /// prompt on a terminal); DOTDIGITAL_REGION (r1, r2, r3) or DOTDIGITAL_BASE_URL
 /// choose the host, DOTDIGITAL_INTEGRATION_TOKEN adds a partner token.
 #[derive(Debug, Parser)]
-#[command(name = "dotdigital", version, propagate_version = true)]
+#[command(name = "dotdigital", version, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
     /// Log retries and progress details to stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -33,11 +38,8 @@ enum Command {
     /// Write contacts: import (v3 upsert), update (v2 replace), sync (bulk).
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Run the local sandbox: an emulator of both endpoints, until Ctrl-C or SIGTERM.
-    ///
-    /// The first line on stdout is `listening on http://HOST:PORT`. Point the
-    /// other commands at it with DOTDIGITAL_BASE_URL and its credentials.
-    Sandbox(sandbox::SandboxArgs),
+    #[command(about = ABOUT, long_about = None, after_help = AFTER_HELP)]
+    Sandbox(SandboxArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +154,11 @@ pub fn identifier(name: &str, value: &str) -> Result<Identifier, String> {
     })
 }
 
+const EXIT_CODES: &str = "\
+Exit codes: 0 done; 1 the request or some rows failed; 2 usage (bad arguments or
+input); 3 credentials or configuration (missing, refused with 401/403); 4 the
+service could not be reached (or kept answering 5xx/429); 130 interrupted.";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = match cli.verbose {
@@ -159,29 +166,38 @@ fn main() -> ExitCode {
         1 => "info",
         _ => "debug",
     };
+    let stderr = Stderr::default();
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(stderr.clone())
+        .with_ansi(Stderr::colours())
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            stderr.line(&format!("error: cannot start the async runtime: {e}"));
+            return Exit::Failed.into();
         }
     };
-    match runtime.block_on(run(cli.command)) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+    let verbose = cli.verbose > 0;
+    match runtime.block_on(run(cli.command, &stderr, verbose)) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            stderr.hide();
+            stderr.line(&format!("error: {}", failure.message));
+            failure.exit.into()
         }
     }
 }
 
-async fn run(command: Command) -> Result<ExitCode, String> {
+async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {
     let command = match command {
-        Command::Sandbox(args) => return sandbox::run(args).await,
+        Command::Sandbox(args) => {
+            args.run()
+                .await
+                .map_err(|e| Failure::new(Exit::Configuration, failure::with_causes(&e)))?;
+            return Ok(Exit::Done);
+        }
         Command::Contacts(command) => command,
     };
     match command {
@@ -193,49 +209,45 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             let connection = connect::connect(args.target.sandbox).await?;
             update(&connection.client, args).await
         }
-        ContactsCommand::Sync(args) => {
-            let connection = connect::connect(args.target.sandbox).await?;
-            sync::run(&connection.client, args).await
-        }
+        ContactsCommand::Sync(args) => sync::run(args, stderr, verbose).await,
     }
 }
 
-async fn import(client: &ContactsClient, args: ImportArgs) -> Result<ExitCode, String> {
+async fn import(client: &ContactsClient, args: ImportArgs) -> Result<Exit, Failure> {
     let mut import = client
-        .import_contact(identifier(&args.identifier, &args.value)?)
+        .import_contact(identifier(&args.identifier, &args.value).map_err(Failure::usage)?)
         .merge_option(args.merge_option);
     if let Some(path) = &args.json {
         let text = if path.as_os_str() == "-" {
             std::io::read_to_string(std::io::stdin())
-                .map_err(|e| format!("cannot read stdin: {e}"))?
+                .map_err(|e| Failure::usage(format!("cannot read stdin: {e}")))?
         } else {
             std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?
         };
         let body = serde_json::from_str(&text)
             .map_err(|e| e.to_string())
             .and_then(sync::input::import_body)
-            .map_err(|e| format!("{}: not an import body: {e}", path.display()))?;
-        import = import.apply(body).map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::usage(format!("{}: not an import body: {e}", path.display())))?;
+        import = import.apply(body)?;
     }
     for assignment in &args.set {
-        let (name, value) = field_values::parse_assignment(assignment)?;
+        let (name, value) = field_values::parse_assignment(assignment).map_err(Failure::usage)?;
         import = import.set(name, value);
     }
     for name in args.clear {
         import = import.clear(name);
     }
     import = import.lists(args.lists);
-    let imported = import.send().await.map_err(|e| e.to_string())?;
+    let imported = import.send().await?;
     let outcome = match imported.outcome {
         ImportOutcome::Created => "created",
         ImportOutcome::Updated => "updated",
     };
-    print_json(&serde_json::json!({ "outcome": outcome, "contact": imported.contact }))?;
-    Ok(ExitCode::SUCCESS)
+    print_json(&serde_json::json!({ "outcome": outcome, "contact": imported.contact }))
 }
 
-async fn update(client: &ContactsClient, args: UpdateArgs) -> Result<ExitCode, String> {
+async fn update(client: &ContactsClient, args: UpdateArgs) -> Result<Exit, Failure> {
     let mut update = match (args.opt_in_type, args.email_type) {
         (Some(opt_in), Some(email_type)) => {
             client.update_contact(args.id, args.email, opt_in, email_type)
@@ -243,19 +255,19 @@ async fn update(client: &ContactsClient, args: UpdateArgs) -> Result<ExitCode, S
         _ => client.update_contact_resetting_types(args.id, args.email),
     };
     for assignment in &args.set {
-        let (name, value) = field_values::parse_assignment(assignment)?;
+        let (name, value) = field_values::parse_assignment(assignment).map_err(Failure::usage)?;
         update = update.set(name, value);
     }
     for name in args.clear {
         update = update.clear(name);
     }
-    let updated = update.send().await.map_err(|e| e.to_string())?;
-    print_json(&updated.contact)?;
-    Ok(ExitCode::SUCCESS)
+    let updated = update.send().await?;
+    print_json(&updated.contact)
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    println!("{text}");
-    Ok(())
+fn print_json(value: &impl serde::Serialize) -> Result<Exit, Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
+    terminal::print(&text);
+    Ok(Exit::Done)
 }

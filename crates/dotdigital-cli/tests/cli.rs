@@ -162,7 +162,7 @@ async fn bad_input_is_refused_before_the_network_with_the_field_named() {
     let output =
         run(dotdigital(&sandbox).args(["contacts", "import", "mobileNumber", "+44 7123 123123"]))
             .await;
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2), "bad input is a usage error");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("E.164"), "{stderr}");
     assert!(patches(&sandbox).await.is_empty(), "nothing was sent");
@@ -229,7 +229,7 @@ async fn credentials_are_never_an_argument_and_missing_ones_are_named() {
             .args(["contacts", "import", "email", "a@example.com"]),
     )
     .await;
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(3), "missing credentials");
     assert!(String::from_utf8_lossy(&output.stderr).contains("DOTDIGITAL_API_USER"));
 }
 
@@ -255,7 +255,7 @@ async fn sync_imports_every_example_row_once_with_a_report() {
     );
     let summary = String::from_utf8_lossy(&output.stdout);
     assert!(
-        summary.contains("rows: 1200 (created 1200, updated 0, failed 0, skipped 0)"),
+        summary.contains("rows: 1200 (created 1200, updated 0, failed 0, skipped 0), retried 0"),
         "{summary}"
     );
     let lines = report(&path);

@@ -158,6 +158,22 @@ impl ContactsClient {
         self.api.baseurl()
     }
 
+    /// This client with another retry policy; the connection pool is shared.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// This client, calling `callback` before every retry, as
+    /// [`ContactsClientBuilder::on_retry`] does.
+    pub fn with_on_retry(
+        mut self,
+        callback: impl Fn(&Retrying<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_retry = Some(OnRetry(Arc::new(callback)));
+        self
+    }
+
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry

@@ -84,8 +84,11 @@ pub struct Config {
     pub custom_identifiers: Vec<String>,
     /// Lists that exist; other list ids are rejected.
     pub lists: Vec<MailingList>,
-    /// Calls per minute, or `None` for no limit.
+    /// Calls per window, or `None` for no limit.
     pub rate_limit: Option<u32>,
+    /// Length of a rate-limit window in seconds: Dotdigital's is a minute
+    /// (the default); shorter windows let a test see several.
+    pub rate_window_secs: u64,
     /// Injected faults.
     pub faults: Faults,
 }
@@ -99,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("custom_identifiers", &self.custom_identifiers)
             .field("lists", &self.lists)
             .field("rate_limit", &self.rate_limit)
+            .field("rate_window_secs", &self.rate_window_secs)
             .field("faults", &self.faults)
             .finish()
     }
@@ -123,6 +127,7 @@ impl Default for Config {
                 name: "Top customers".to_owned(),
             }],
             rate_limit: None,
+            rate_window_secs: 60,
             faults: Faults::default(),
         }
     }
@@ -138,6 +143,7 @@ pub(crate) struct ConfigChange {
     pub custom_identifiers: Option<Vec<String>>,
     pub lists: Option<Vec<MailingList>>,
     pub rate_limit: Option<u32>,
+    pub rate_window_secs: Option<u64>,
     pub faults: Option<Faults>,
 }
 
@@ -156,6 +162,9 @@ impl Config {
         }
         if let Some(limit) = change.rate_limit {
             next.rate_limit = (limit > 0).then_some(limit);
+        }
+        if let Some(secs) = change.rate_window_secs {
+            next.rate_window_secs = secs;
         }
         if let Some(faults) = change.faults {
             next.faults = faults;
@@ -215,6 +224,12 @@ impl Config {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, got {rate}"));
             }
+        }
+        if !(1..=3600).contains(&self.rate_window_secs) {
+            return Err(format!(
+                "rateWindowSecs must be 1..3600, got {}",
+                self.rate_window_secs
+            ));
         }
         if self.faults.latency_ms > 60_000 {
             return Err("faults.latencyMs must be at most 60000".to_owned());

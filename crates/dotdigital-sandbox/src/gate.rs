@@ -39,9 +39,10 @@ pub(crate) async fn api_gate(
     let config = app.config();
     let v2 = request.uri().path().starts_with("/v2/");
     let authorised = authorised(request.headers(), &config);
-    let rate = config
-        .rate_limit
-        .map(|limit| app.rate().take(limit, Instant::now(), authorised));
+    let rate = config.rate_limit.map(|limit| {
+        let window = Duration::from_secs(config.rate_window_secs);
+        app.rate().take(limit, window, Instant::now(), authorised)
+    });
     let mut response = if !authorised {
         unauthorised(v2)
     } else if rate.is_some_and(|rate| !rate.allowed) {

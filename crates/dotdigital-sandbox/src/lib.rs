@@ -78,6 +78,8 @@
 
 mod admin;
 mod app;
+#[cfg(feature = "cli")]
+pub mod command_line;
 mod config;
 mod contact;
 mod error;
@@ -179,9 +181,17 @@ impl SandboxBuilder {
         self
     }
 
-    /// Calls per minute before 429; 0 turns the limit off.
+    /// Calls per window (a minute, unless [`rate_limit_window`](Self::rate_limit_window)
+    /// says otherwise) before 429; 0 turns the limit off.
     pub fn rate_limit(mut self, calls_per_minute: u32) -> Self {
         self.config.rate_limit = (calls_per_minute > 0).then_some(calls_per_minute);
+        self
+    }
+
+    /// The rate-limit window (default a minute, as Dotdigital's); whole
+    /// seconds, 1 s to an hour.
+    pub fn rate_limit_window(mut self, window: Duration) -> Self {
+        self.config.rate_window_secs = window.as_secs();
         self
     }
 

@@ -1,13 +1,12 @@
 //! Dotdigital's tiered call-rate limit: a number of calls per minute. The
 //! sandbox counts every authenticated API call in one tier, reported as scope
 //! `mediumCallRate`. A window opens with the first call and lasts a minute
-//! (not aligned to the clock, so a short test never straddles two windows).
+//! (not aligned to the clock, so a short test never straddles two windows;
+//! a test that wants to see several can make it shorter).
 
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue};
-
-const WINDOW: Duration = Duration::from_secs(60);
 
 /// The tier name sent in `X-RateLimit-Scope`.
 pub(crate) const SCOPE: &str = "mediumCallRate";
@@ -30,10 +29,10 @@ pub(crate) struct RateState {
 }
 
 impl RateWindow {
-    /// Counts one call (when `consume`) at `now` against `limit`.
-    pub fn take(&mut self, limit: u32, now: Instant, consume: bool) -> RateState {
+    /// Counts one call (when `consume`) at `now` against `limit` calls per `window`.
+    pub fn take(&mut self, limit: u32, window: Duration, now: Instant, consume: bool) -> RateState {
         let opened = match self.opened {
-            Some(opened) if now.duration_since(opened) < WINDOW => opened,
+            Some(opened) if now.duration_since(opened) < window => opened,
             _ => {
                 self.used = 0;
                 *self.opened.insert(now)
@@ -43,7 +42,7 @@ impl RateWindow {
         if consume && allowed {
             self.used += 1;
         }
-        let left = WINDOW.saturating_sub(now.duration_since(opened));
+        let left = window.saturating_sub(now.duration_since(opened));
         RateState {
             limit,
             remaining: limit.saturating_sub(self.used),
@@ -66,17 +65,19 @@ impl RateState {
 mod tests {
     use super::*;
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
     #[test]
     fn the_window_refills_each_minute() {
         let mut window = RateWindow::default();
         let start = Instant::now();
         let at = |secs| start + Duration::from_secs(secs);
-        let first = window.take(2, start, true);
+        let first = window.take(2, MINUTE, start, true);
         assert_eq!((first.remaining, first.reset), (1, 60));
-        assert_eq!(window.take(2, at(1), true).remaining, 0);
-        let over = window.take(2, at(45), true);
+        assert_eq!(window.take(2, MINUTE, at(1), true).remaining, 0);
+        let over = window.take(2, MINUTE, at(45), true);
         assert!(!over.allowed);
         assert_eq!(over.reset, 15);
-        assert!(window.take(2, at(60), true).allowed);
+        assert!(window.take(2, MINUTE, at(60), true).allowed);
     }
 }

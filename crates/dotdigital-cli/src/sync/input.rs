@@ -324,6 +324,22 @@ pub fn import_body(json: Value) -> Result<types::ImportContactRequest, String> {
     }
 }
 
+/// The largest row number the input can have, to check a resumed report
+/// against: a file's line count, or for stdin a bound that keeps the record of
+/// done rows small (100 million rows, 12.5 MB).
+pub fn max_row(path: &Path) -> Result<u64, String> {
+    if path.as_os_str() == "-" {
+        return Ok(100_000_000);
+    }
+    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut lines = 0u64;
+    for line in BufReader::new(file).split(b'\n') {
+        line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        lines += 1;
+    }
+    Ok(lines)
+}
+
 /// Counts the data rows of a regular file cheaply, for the progress bar's ETA
 /// (a quoted newline inside a CSV cell makes it an estimate).
 pub fn count_rows(path: &Path, format: Format) -> Option<u64> {

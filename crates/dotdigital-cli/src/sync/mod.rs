@@ -3,23 +3,25 @@
 
 pub(crate) mod input;
 mod pacer;
+mod progress;
 mod report;
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
-use dotdigital_contacts::{ContactsClient, Delivery, ImportOutcome};
-use indicatif::{ProgressBar, ProgressStyle};
-use tokio::sync::{Semaphore, mpsc};
+use dotdigital_contacts::{ContactsClient, Delivery, Identifier, ImportOutcome, RetryPolicy};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 pub use input::Format;
 use input::{Row, Source};
 use pacer::Pacer;
+use progress::Progress;
 use report::{DoneRows, Line, Report, Status};
 
+use crate::failure::{Exit, Failure, with_causes};
+use crate::terminal::{self, Stderr};
 use dotdigital_contacts::types;
 
 #[derive(Debug, clap::Args)]
@@ -35,12 +37,25 @@ pub struct SyncArgs {
     /// How many imports are in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
+    /// At most this many calls a minute, to leave part of the API user's
+    /// budget to other integrations (the X-RateLimit-* headers still pace it
+    /// further when they say so).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_rate: Option<u32>,
+    /// How often a row is retried after a transient failure (5xx, 429, a
+    /// dropped connection) before it counts as failed; imports that append
+    /// consent records or send an email are retried only when certainly not applied.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    retries: u32,
     /// Write a JSONL report: one line per row (row, identifier, created/updated/failed, error).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Skip the rows the report already records as created or updated, and append to it.
     #[arg(long, requires = "report")]
     resume: bool,
+    /// Read and check every row as the client would, write the report, send nothing.
+    #[arg(long, conflicts_with = "resume")]
+    dry_run: bool,
     /// The input format (default: `.jsonl`/`.ndjson` files are JSONL, anything else CSV).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -51,38 +66,78 @@ pub struct SyncArgs {
     pub(crate) target: crate::Target,
 }
 
+/// Rows by outcome so far.
 #[derive(Debug, Default)]
 struct Tally {
     created: u64,
     updated: u64,
+    valid: u64,
     failed: u64,
     skipped: u64,
+    retried: u64,
+    dry_run: bool,
 }
 
 impl Tally {
     fn done(&self) -> u64 {
-        self.created + self.updated + self.failed
+        self.created + self.updated + self.valid + self.failed
     }
+
+    /// `created 3, updated 1, failed 0`, or in a dry run `valid 4, failed 0`.
+    fn counts(&self) -> String {
+        if self.dry_run {
+            format!("valid {}, failed {}", self.valid, self.failed)
+        } else {
+            format!(
+                "created {}, updated {}, failed {}",
+                self.created, self.updated, self.failed
+            )
+        }
+    }
+}
+
+/// Why dispatching stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Interrupted,
+    /// Every further row would fail the same way (credentials, no connection).
+    Fatal(Exit),
 }
 
 /// How many rows the reader hands over at a time.
 const ROWS_PER_BATCH: usize = 64;
 
-pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, String> {
-    let done = match (&args.report, args.resume) {
-        (Some(path), true) => DoneRows::read(path)?,
-        _ => DoneRows::default(),
-    };
-    let mut report = match &args.report {
-        Some(path) => Report::open(path, args.resume)?,
-        None => Report::none(),
-    };
+pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {
     let format = Format::of(&args.input, args.format);
-    let mut source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)?;
+    let (mut report, done) = match &args.report {
+        Some(path) if args.resume => {
+            let max_row = input::max_row(&args.input).map_err(Failure::usage)?;
+            Report::resume(path, max_row, |notice| stderr.line(notice))?
+        }
+        Some(path) => (Report::create(path)?, DoneRows::default()),
+        None => (Report::none(), DoneRows::default()),
+    };
+    let mut source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)
+        .map_err(Failure::usage)?;
+    let retried = Arc::new(AtomicU64::new(0));
+    let connection = if args.dry_run {
+        crate::connect::offline()?
+    } else {
+        crate::connect::connect(args.target.sandbox).await?
+    };
+    let counter = retried.clone();
+    let client = connection
+        .client
+        .clone()
+        .with_retry_policy(RetryPolicy::default().max_retries(args.retries))
+        .with_on_retry(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+
     // Rows are read on a blocking thread into a small queue (constant
     // memory), in batches: a thread woken per row cost more CPU than the row.
     let concurrency = usize::from(args.concurrency);
-    let (row_tx, mut row_rx) = mpsc::channel::<Vec<Row>>(2);
+    let (row_tx, row_rx) = mpsc::channel::<Vec<Row>>(2);
     let reader = tokio::task::spawn_blocking(move || {
         loop {
             let batch: Vec<Row> = std::iter::from_fn(|| source.next_row())
@@ -95,15 +150,117 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
         }
     });
 
+    let (stop_tx, stop_rx) = watch::channel(None::<Stop>);
+    let interrupt = {
+        let stop_tx = stop_tx.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop_tx.send_replace(Some(Stop::Interrupted));
+            }
+        })
+    };
     let (line_tx, mut line_rx) = mpsc::channel::<Line>(concurrency * 2);
-    let pacer = Arc::new(Pacer::new());
-    let permits = Arc::new(Semaphore::new(concurrency));
-    let merge_option = args.merge_option;
-    let client = client.clone();
-    let dispatcher = tokio::spawn(async move {
-        let (mut skipped, mut interrupted_by_user) = (0u64, false);
-        let interrupted = tokio::signal::ctrl_c();
-        tokio::pin!(interrupted);
+    let dispatcher = Dispatcher {
+        client,
+        pacer: Arc::new(Pacer::new(args.max_rate)),
+        permits: Arc::new(Semaphore::new(concurrency)),
+        merge_option: args.merge_option,
+        dry_run: args.dry_run,
+        done,
+        line_tx,
+        stop_tx,
+        stderr: stderr.clone(),
+    };
+    let dispatcher = tokio::spawn(dispatcher.run(row_rx, stop_rx.clone()));
+
+    let started = Instant::now();
+    let mut progress = Progress::new(&args.input, format, stderr);
+    let dry_run = args.dry_run;
+    let retried_now = retried.clone();
+    // Counted on a runtime worker, like the rows: the thread that started the
+    // runtime is woken only once, at the end.
+    let counter = tokio::spawn(async move {
+        let mut tally = Tally {
+            dry_run,
+            ..Tally::default()
+        };
+        while let Some(line) = line_rx.recv().await {
+            match line.status {
+                Status::Created => tally.created += 1,
+                Status::Updated => tally.updated += 1,
+                Status::Valid => tally.valid += 1,
+                Status::Failed => tally.failed += 1,
+            }
+            tally.retried = retried_now.load(Ordering::Relaxed);
+            report.write(&line)?;
+            progress.update(&tally);
+        }
+        Ok::<_, Failure>((tally, report, progress))
+    });
+    let stopped =
+        |e: tokio::task::JoinError| Failure::new(Exit::Failed, format!("the sync stopped: {e}"));
+    let (mut tally, report, progress) = counter.await.map_err(stopped)??;
+    tally.skipped = dispatcher.await.map_err(stopped)?;
+    tally.retried = retried.load(Ordering::Relaxed);
+    interrupt.abort();
+    reader.abort();
+    progress.finish();
+    drop(connection);
+
+    let elapsed = started.elapsed();
+    let total = tally.done() + tally.skipped;
+    terminal::print(&if dry_run {
+        format!("rows: {total} ({}); dry run, nothing sent", tally.counts())
+    } else {
+        format!(
+            "rows: {total} ({}, skipped {}), retried {}",
+            tally.counts(),
+            tally.skipped,
+            tally.retried
+        )
+    });
+    terminal::print(&format!(
+        "elapsed: {:.1} s, {:.0} rows/s",
+        elapsed.as_secs_f64(),
+        tally.done() as f64 / elapsed.as_secs_f64().max(1e-9)
+    ));
+    if let Some(path) = report.path() {
+        terminal::print(&format!("report: {}", path.display()));
+    }
+    if verbose && tally.retried > 0 {
+        stderr.line(&format!("{} retries in all", tally.retried));
+    }
+    let stop = *stop_rx.borrow();
+    Ok(match stop {
+        Some(Stop::Interrupted) => Exit::Interrupted,
+        Some(Stop::Fatal(exit)) => exit,
+        None if tally.failed > 0 => Exit::Failed,
+        None => Exit::Done,
+    })
+}
+
+/// Hands rows out to import tasks, within the concurrency limit and the pace.
+struct Dispatcher {
+    client: ContactsClient,
+    pacer: Arc<Pacer>,
+    permits: Arc<Semaphore>,
+    merge_option: types::MergeOption,
+    dry_run: bool,
+    done: DoneRows,
+    line_tx: mpsc::Sender<Line>,
+    stop_tx: watch::Sender<Option<Stop>>,
+    stderr: Stderr,
+}
+
+impl Dispatcher {
+    /// Runs until the input ends or a stop; returns how many rows were skipped
+    /// as already done.
+    async fn run(
+        self,
+        mut row_rx: mpsc::Receiver<Vec<Row>>,
+        mut stop: watch::Receiver<Option<Stop>>,
+    ) -> u64 {
+        let mut skipped = 0u64;
         let mut batch = Vec::new().into_iter();
         loop {
             let row = match batch.next() {
@@ -116,206 +273,165 @@ pub async fn run(client: &ContactsClient, args: SyncArgs) -> Result<ExitCode, St
                         }
                         None => break,
                     },
-                    _ = &mut interrupted => {
-                        interrupted_by_user = true;
-                        break;
-                    }
+                    _ = stop.wait_for(Option::is_some) => break,
                 },
             };
-            if done.contains(row.number) {
+            if self.done.contains(row.number) {
                 skipped += 1;
                 continue;
             }
             let (identifier, body) = match row.import {
                 Ok(import) => import,
                 Err(error) => {
-                    let line = Line {
-                        row: row.number,
-                        identifier: row.key,
-                        status: Status::Failed,
-                        contact_id: None,
-                        error: Some(error),
-                        delivery: Some("not-sent".into()),
-                    };
-                    if line_tx.send(line).await.is_err() {
+                    let line = failed(row.number, row.key, error, Delivery::NotSent);
+                    if self.line_tx.send(line).await.is_err() {
                         break;
                     }
                     continue;
                 }
             };
-            // A row may wait long for its turn (rate limits): an interrupt
-            // must not wait for it.
+            if self.dry_run {
+                let line = self.check(row.number, row.key, identifier, body);
+                if self.line_tx.send(line).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+            // A row may wait long for its turn (rate limits): a stop must not wait for it.
             let permit = tokio::select! {
-                permit = permits.clone().acquire_owned() => match permit {
+                permit = self.permits.clone().acquire_owned() => match permit {
                     Ok(permit) => permit,
                     Err(_) => break,
                 },
-                _ = &mut interrupted => {
-                    interrupted_by_user = true;
-                    break;
-                }
+                _ = stop.wait_for(Option::is_some) => break,
             };
-            let (client, pacer, line_tx) = (client.clone(), pacer.clone(), line_tx.clone());
+            let task = ImportRow {
+                client: self.client.clone(),
+                pacer: self.pacer.clone(),
+                merge_option: self.merge_option,
+                stop_tx: self.stop_tx.clone(),
+                stderr: self.stderr.clone(),
+            };
+            let line_tx = self.line_tx.clone();
             tokio::spawn(async move {
-                let key = row.key;
-                pacer.wait_turn().await;
-                let result = match client
-                    .import_contact(identifier)
-                    .merge_option(merge_option)
-                    .apply(body)
-                {
-                    Ok(import) => import.send().await,
-                    Err(error) => Err(error),
-                };
-                let line = match result {
-                    Ok(imported) => {
-                        pacer.observe(imported.rate_limit.as_ref());
-                        let status = if imported.outcome == ImportOutcome::Created {
-                            Status::Created
-                        } else {
-                            Status::Updated
-                        };
-                        Line {
-                            row: row.number,
-                            identifier: key,
-                            status,
-                            contact_id: Some(imported.contact.contact_id),
-                            error: None,
-                            delivery: None,
-                        }
-                    }
-                    Err(error) => {
-                        pacer.observe(error.rate_limit());
-                        let delivery = match error.delivery() {
-                            Delivery::NotSent => "not-sent",
-                            Delivery::MaybeSent => "maybe-sent",
-                            Delivery::Sent => "sent",
-                        };
-                        Line {
-                            row: row.number,
-                            identifier: key,
-                            status: Status::Failed,
-                            contact_id: None,
-                            error: Some(error.to_string()),
-                            delivery: Some(delivery.into()),
-                        }
-                    }
-                };
+                let line = task.run(row.number, row.key, identifier, body).await;
                 // The receiver lives until every sender is gone.
                 let _ = line_tx.send(line).await;
                 drop(permit);
             });
         }
-        if interrupted_by_user {
-            eprintln!("interrupted: finishing the rows in flight; rerun with --resume to continue");
+        if *stop.borrow() == Some(Stop::Interrupted) {
+            self.stderr
+                .line("interrupted: finishing the rows in flight; rerun with --resume to continue");
         }
-        (skipped, interrupted_by_user)
-    });
-
-    let started = Instant::now();
-    let progress = Progress::new(&args.input, format);
-    // Counted on a runtime worker, like the rows: the thread that started the
-    // runtime is woken only once, at the end.
-    let counter = tokio::spawn(async move {
-        let mut tally = Tally::default();
-        while let Some(line) = line_rx.recv().await {
-            match line.status {
-                Status::Created => tally.created += 1,
-                Status::Updated => tally.updated += 1,
-                Status::Failed => tally.failed += 1,
-            }
-            report.write(&line)?;
-            progress.update(&tally, started);
-        }
-        Ok::<_, String>((tally, report, progress))
-    });
-    let stopped = |e: tokio::task::JoinError| format!("the sync stopped: {e}");
-    let (mut tally, report, progress) = counter.await.map_err(stopped)??;
-    let (skipped, interrupted) = dispatcher.await.map_err(stopped)?;
-    tally.skipped = skipped;
-    reader.abort();
-    progress.finish();
-
-    let elapsed = started.elapsed();
-    println!(
-        "rows: {} (created {}, updated {}, failed {}, skipped {})",
-        tally.done() + tally.skipped,
-        tally.created,
-        tally.updated,
-        tally.failed,
-        tally.skipped
-    );
-    println!(
-        "elapsed: {:.1}s, {:.1} rows/s",
-        elapsed.as_secs_f64(),
-        tally.done() as f64 / elapsed.as_secs_f64().max(1e-9)
-    );
-    if let Some(path) = report.path() {
-        println!("report: {}", path.display());
+        skipped
     }
-    Ok(if interrupted {
-        // 128 + SIGINT, as shells report an interrupted command.
-        ExitCode::from(130)
-    } else if tally.failed > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+
+    /// `--dry-run`: every check the client makes before the network.
+    fn check(
+        &self,
+        number: u64,
+        key: String,
+        identifier: Identifier,
+        body: types::ImportContactRequest,
+    ) -> Line {
+        let checked = self
+            .client
+            .import_contact(identifier)
+            .merge_option(self.merge_option)
+            .apply(body)
+            .and_then(|import| import.to_request());
+        match checked {
+            Ok(_) => Line {
+                row: number,
+                identifier: key,
+                status: Status::Valid,
+                contact_id: None,
+                error: None,
+                delivery: None,
+            },
+            Err(error) => failed(number, key, error.to_string(), Delivery::NotSent),
+        }
+    }
 }
 
-/// A progress bar on a terminal, a line every few seconds otherwise.
-struct Progress {
-    bar: Option<ProgressBar>,
-    last_line: std::sync::Mutex<Instant>,
+/// One row's import, with what it needs to pace itself and stop the sync.
+struct ImportRow {
+    client: ContactsClient,
+    pacer: Arc<Pacer>,
+    merge_option: types::MergeOption,
+    stop_tx: watch::Sender<Option<Stop>>,
+    stderr: Stderr,
 }
 
-impl Progress {
-    fn new(input: &Path, format: Format) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            // Reading the file a second time is only worth it for a bar's ETA.
-            let total = input::count_rows(input, format);
-            let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
-            let template = "{bar:30} {pos}/{len} rows, {per_sec}, eta {eta} {msg}";
-            if let Ok(style) = ProgressStyle::with_template(template) {
-                bar.set_style(style);
+impl ImportRow {
+    async fn run(
+        self,
+        number: u64,
+        key: String,
+        identifier: Identifier,
+        body: types::ImportContactRequest,
+    ) -> Line {
+        self.pacer.wait_turn().await;
+        let result = match self
+            .client
+            .import_contact(identifier)
+            .merge_option(self.merge_option)
+            .apply(body)
+        {
+            Ok(import) => import.send().await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(imported) => {
+                self.pacer.observe(imported.rate_limit.as_ref());
+                let status = if imported.outcome == ImportOutcome::Created {
+                    Status::Created
+                } else {
+                    Status::Updated
+                };
+                Line {
+                    row: number,
+                    identifier: key,
+                    status,
+                    contact_id: Some(imported.contact.contact_id),
+                    error: None,
+                    delivery: None,
+                }
             }
-            bar
-        });
-        Progress {
-            bar,
-            last_line: std::sync::Mutex::new(Instant::now()),
+            Err(error) => {
+                self.pacer.observe(error.rate_limit());
+                if let Some(exit) = Exit::stops_a_sync(&error) {
+                    let first = self.stop_tx.send_if_modified(|stop| {
+                        stop.is_none()
+                            .then(|| *stop = Some(Stop::Fatal(exit)))
+                            .is_some()
+                    });
+                    if first {
+                        self.stderr.line(&format!(
+                            "error: stopping the sync: {}\nthe rows in flight finish; fix the cause and rerun with --resume",
+                            with_causes(&error)
+                        ));
+                    }
+                }
+                failed(number, key, error.to_string(), error.delivery())
+            }
         }
     }
+}
 
-    fn update(&self, tally: &Tally, started: Instant) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(tally.done());
-            bar.set_message(format!(
-                "(created {}, updated {}, failed {})",
-                tally.created, tally.updated, tally.failed
-            ));
-            return;
-        }
-        let mut last = self
-            .last_line
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if last.elapsed() >= Duration::from_secs(5) {
-            *last = Instant::now();
-            eprintln!(
-                "progress: {} rows (created {}, updated {}, failed {}), {:.0} rows/s",
-                tally.done(),
-                tally.created,
-                tally.updated,
-                tally.failed,
-                tally.done() as f64 / started.elapsed().as_secs_f64().max(1e-9)
-            );
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+fn failed(number: u64, key: String, error: String, delivery: Delivery) -> Line {
+    let delivery = match delivery {
+        Delivery::NotSent => "not-sent",
+        Delivery::MaybeSent => "maybe-sent",
+        Delivery::Sent => "sent",
+    };
+    Line {
+        row: number,
+        identifier: key,
+        status: Status::Failed,
+        contact_id: None,
+        error: Some(error),
+        delivery: Some(delivery.into()),
     }
 }

@@ -1,6 +1,6 @@
-//! Pacing from the `X-RateLimit-*` headers: spread the calls left in the
-//! window evenly over the time left, so a sync runs at the allowed rate
-//! instead of bouncing off 429s.
+//! Pacing from the `X-RateLimit-*` headers of every answer: spread the calls
+//! left in the window evenly over the time left, so a sync runs at the allowed
+//! rate instead of bouncing off 429s; never faster than `--max-rate`.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -11,6 +11,8 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub struct Pacer {
     state: Mutex<State>,
+    /// The interval `--max-rate` asks for (zero without it).
+    min_interval: Duration,
 }
 
 #[derive(Debug)]
@@ -21,13 +23,18 @@ struct State {
 }
 
 impl Pacer {
-    pub fn new() -> Self {
+    /// A pacer that starts calls at most `max_per_minute` a minute, if given.
+    pub fn new(max_per_minute: Option<u32>) -> Self {
+        let min_interval = max_per_minute
+            .filter(|n| *n > 0)
+            .map_or(Duration::ZERO, |n| Duration::from_secs(60) / n);
         Pacer {
             state: Mutex::new(State {
                 next_start: Instant::now(),
-                interval: Duration::ZERO,
+                interval: min_interval,
                 in_flight: 0,
             }),
+            min_interval,
         }
     }
 
@@ -64,12 +71,13 @@ impl Pacer {
         let reset = reset
             .saturating_sub(Duration::from_millis(500))
             .max(Duration::from_millis(500));
-        if budget == 0 {
+        let interval = if budget == 0 {
             state.next_start = state.next_start.max(Instant::now() + reset);
-            state.interval = reset / rate_limit.and_then(|r| r.limit).unwrap_or(1).max(1);
+            reset / rate_limit.and_then(|r| r.limit).unwrap_or(1).max(1)
         } else {
-            state.interval = reset / budget;
-        }
+            reset / budget
+        };
+        state.interval = interval.max(self.min_interval);
     }
 }
 
@@ -78,8 +86,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn max_rate_is_a_floor_under_the_headers_pacing() {
+        let pacer = Pacer::new(Some(120));
+        assert_eq!(
+            pacer.state.lock().unwrap().interval,
+            Duration::from_millis(500)
+        );
+        let plenty = RateLimit {
+            remaining: Some(10_000),
+            reset: Some(Duration::from_secs(60)),
+            ..RateLimit::default()
+        };
+        pacer.observe(Some(&plenty));
+        assert_eq!(
+            pacer.state.lock().unwrap().interval,
+            Duration::from_millis(500)
+        );
+        let scarce = RateLimit {
+            remaining: Some(10),
+            reset: Some(Duration::from_secs(60)),
+            ..RateLimit::default()
+        };
+        pacer.observe(Some(&scarce));
+        assert_eq!(
+            pacer.state.lock().unwrap().interval,
+            Duration::from_millis(59_500) / 10,
+            "the headers still slow it further"
+        );
+    }
+
+    #[test]
     fn the_interval_spreads_what_is_left_over_the_window() {
-        let pacer = Pacer::new();
+        let pacer = Pacer::new(None);
         let limit = |remaining, reset| RateLimit {
             limit: Some(600),
             remaining: Some(remaining),

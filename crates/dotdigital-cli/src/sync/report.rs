@@ -2,10 +2,12 @@
 //! finishes, and read back by `--resume`.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::failure::{Exit, Failure};
 
 /// What happened to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +16,8 @@ pub enum Status {
     Created,
     Updated,
     Failed,
+    /// `--dry-run`: the row passed every check; nothing was sent.
+    Valid,
 }
 
 /// One line of the report.
@@ -32,8 +36,8 @@ pub struct Line {
     pub delivery: Option<String>,
 }
 
-/// Where report lines go; every line is flushed so an interrupted sync keeps
-/// its record.
+/// Where report lines go. Each line is written whole and flushed, so a crash
+/// can tear at most the last one, which `--resume` mends.
 pub struct Report {
     path: Option<PathBuf>,
     writer: Option<BufWriter<File>>,
@@ -48,19 +52,99 @@ impl Report {
         }
     }
 
-    /// A new report (refusing to overwrite one), or the existing one to append to on resume.
-    pub fn open(path: &Path, resume: bool) -> Result<Self, String> {
-        if !resume && path.exists() {
-            return Err(format!(
+    /// A new report; an existing one is refused (it belongs to another run).
+    pub fn create(path: &Path) -> Result<Self, Failure> {
+        if path.exists() {
+            return Err(Failure::usage(format!(
                 "{} exists: pass --resume to continue that sync, or remove it",
                 path.display()
-            ));
+            )));
         }
+        Self::append_to(path)
+    }
+
+    /// The report of an interrupted sync, to continue: its torn last line (a
+    /// crash in the middle of a write) is cut off, or finished with a newline
+    /// when it is whole, and `notice` is told which. Returns the rows already
+    /// created or updated. Any other unreadable line, or a row beyond
+    /// `max_row`, is an error: it is not this input's report.
+    pub fn resume(
+        path: &Path,
+        max_row: u64,
+        notice: impl Fn(&str),
+    ) -> Result<(Self, DoneRows), Failure> {
+        let name = path.display();
+        let cannot = |e: std::io::Error| Failure::usage(format!("cannot read {name}: {e}"));
+        let mut done = DoneRows::default();
+        let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Self::append_to(path)?, done));
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        let mut reader = BufReader::new(&mut file);
+        let (mut whole_bytes, mut number, mut text) = (0u64, 0u64, Vec::new());
+        let mut torn = None;
+        loop {
+            text.clear();
+            let read = reader.read_until(b'\n', &mut text).map_err(cannot)?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            let complete = text.last() == Some(&b'\n');
+            let parsed = serde_json::from_slice::<Line>(&text);
+            if !complete {
+                torn = Some((read, parsed.ok()));
+                break;
+            }
+            let line = parsed.map_err(|e| {
+                Failure::usage(format!(
+                    "{name} line {number} is not a sync report line ({e}); --resume needs the report this input's sync wrote"
+                ))
+            })?;
+            if line.row == 0 || line.row > max_row {
+                return Err(Failure::usage(format!(
+                    "{name} line {number} records row {}, but the input has at most {max_row} rows: is it the report of another input?",
+                    line.row
+                )));
+            }
+            if matches!(line.status, Status::Created | Status::Updated) {
+                done.insert(line.row);
+            }
+            whole_bytes += read as u64;
+        }
+        drop(reader);
+        match torn {
+            Some((_, Some(line))) if line.row > 0 && line.row <= max_row => {
+                file.seek(SeekFrom::End(0))
+                    .and_then(|_| file.write_all(b"\n"))
+                    .map_err(cannot)?;
+                if matches!(line.status, Status::Created | Status::Updated) {
+                    done.insert(line.row);
+                }
+                notice(&format!(
+                    "report: line {number} was whole but had no newline (an interrupted write); finished it"
+                ));
+            }
+            Some((bytes, _)) => {
+                file.set_len(whole_bytes).map_err(cannot)?;
+                notice(&format!(
+                    "report: cut off a torn last line ({bytes} bytes, line {number}) left by an interrupted write; its row is done again"
+                ));
+            }
+            None => {}
+        }
+        Ok((Self::append_to(path)?, done))
+    }
+
+    fn append_to(path: &Path) -> Result<Self, Failure> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
         Ok(Report {
             path: Some(path.to_owned()),
             writer: Some(BufWriter::new(file)),
@@ -71,41 +155,27 @@ impl Report {
         self.path.as_deref()
     }
 
-    pub fn write(&mut self, line: &Line) -> Result<(), String> {
+    pub fn write(&mut self, line: &Line) -> Result<(), Failure> {
         let Some(writer) = &mut self.writer else {
             return Ok(());
         };
-        let text = serde_json::to_string(line).map_err(|e| e.to_string())?;
-        writeln!(writer, "{text}")
+        let mut text =
+            serde_json::to_vec(line).map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
+        text.push(b'\n');
+        // One write per line: a crash leaves whole lines and at most one torn one.
+        writer
+            .write_all(&text)
             .and_then(|()| writer.flush())
-            .map_err(|e| format!("cannot write the report: {e}"))
+            .map_err(|e| Failure::new(Exit::Failed, format!("cannot write the report: {e}")))
     }
 }
 
-/// Rows recorded as created or updated, as a bit set (1M rows take 125 KB).
+/// Rows recorded as created or updated, as a bit set (1M rows take 125 KB;
+/// the caller bounds the row numbers).
 #[derive(Debug, Default)]
 pub struct DoneRows(Vec<u64>);
 
 impl DoneRows {
-    /// Reads a report; a torn last line (the process was killed mid-write) is ignored.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let mut done = DoneRows::default();
-        let file = match File::open(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
-        for line in BufReader::new(file).lines() {
-            let line = line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            if let Ok(line) = serde_json::from_str::<Line>(&line)
-                && line.status != Status::Failed
-            {
-                done.insert(line.row);
-            }
-        }
-        Ok(done)
-    }
-
     pub fn insert(&mut self, row: u64) {
         let (word, bit) = ((row / 64) as usize, row % 64);
         if self.0.len() <= word {
@@ -125,17 +195,69 @@ impl DoneRows {
 mod tests {
     use super::*;
 
-    #[test]
-    fn done_rows_come_from_successes_only_and_survive_a_torn_line() {
-        let path = std::env::temp_dir().join(format!("dd-report-{}.jsonl", std::process::id()));
-        std::fs::write(
-            &path,
-            "{\"row\":1,\"identifier\":\"a\",\"status\":\"created\"}\n{\"row\":2,\"identifier\":\"b\",\"status\":\"failed\",\"error\":\"x\"}\n{\"row\":700,\"identifier\":\"c\",\"status\":\"updated\"}\n{\"row\":3,\"ident",
-        )
-        .unwrap();
-        let done = DoneRows::read(&path).unwrap();
+    fn resumed(text: &str, max_row: u64) -> (Result<DoneRows, String>, String, Vec<String>) {
+        let path = std::env::temp_dir().join(format!(
+            "dd-report-{}-{}.jsonl",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&path, text).unwrap();
+        let notices = std::cell::RefCell::new(Vec::new());
+        let done = Report::resume(&path, max_row, |n| notices.borrow_mut().push(n.to_owned()))
+            .map(|(_, done)| done)
+            .map_err(|f| f.message);
+        let after = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
+        (done, after, notices.into_inner())
+    }
+
+    const WHOLE: &str = "{\"row\":1,\"identifier\":\"a\",\"status\":\"created\"}\n{\"row\":2,\"identifier\":\"b\",\"status\":\"failed\",\"error\":\"x\"}\n{\"row\":700,\"identifier\":\"c\",\"status\":\"updated\"}\n";
+
+    #[test]
+    fn done_rows_come_from_successes_and_a_torn_line_is_cut_off() {
+        let (done, after, notices) = resumed(&format!("{WHOLE}{{\"row\":3,\"ident"), 1000);
+        let done = done.unwrap();
         assert!(done.contains(1) && done.contains(700));
         assert!(!done.contains(2) && !done.contains(3) && !done.contains(64));
+        assert_eq!(
+            after, WHOLE,
+            "the torn line is gone; appends start on a fresh line"
+        );
+        assert!(
+            notices[0].contains("cut off a torn last line"),
+            "{notices:?}"
+        );
+    }
+
+    #[test]
+    fn a_whole_line_missing_its_newline_is_finished() {
+        let last = "{\"row\":4,\"identifier\":\"d\",\"status\":\"created\"}";
+        let (done, after, notices) = resumed(&format!("{WHOLE}{last}"), 1000);
+        assert!(done.unwrap().contains(4));
+        assert_eq!(after, format!("{WHOLE}{last}\n"));
+        assert!(notices[0].contains("finished it"), "{notices:?}");
+    }
+
+    #[test]
+    fn foreign_lines_and_rows_beyond_the_input_are_refused() {
+        let (done, after, _) = resumed(&format!("garbage\n{WHOLE}"), 1000);
+        let message = done.unwrap_err();
+        assert!(
+            message.contains("line 1 is not a sync report line"),
+            "{message}"
+        );
+        assert!(
+            after.starts_with("garbage"),
+            "a refused report is left as it was"
+        );
+        let (done, _, _) = resumed(
+            "{\"row\":99999999999999,\"identifier\":\"a\",\"status\":\"created\"}\n",
+            1200,
+        );
+        let message = done.unwrap_err();
+        assert!(
+            message.contains("row 99999999999999, but the input has at most 1200 rows"),
+            "{message}"
+        );
     }
 }

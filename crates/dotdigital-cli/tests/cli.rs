@@ -2,87 +2,14 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::Duration;
 
-use dotdigital_sandbox::{Sandbox, SandboxBuilder};
+use common::*;
+use dotdigital_sandbox::Sandbox;
 use serde_json::{Value, json};
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
-
-fn dotdigital(sandbox: &Sandbox) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_dotdigital"));
-    command
-        .env_clear()
-        .env("DOTDIGITAL_BASE_URL", sandbox.base_url())
-        .env("DOTDIGITAL_API_USER", sandbox.api_user())
-        .env("DOTDIGITAL_API_PASSWORD", sandbox.api_password())
-        .kill_on_drop(true);
-    command
-}
-
-async fn run(command: &mut tokio::process::Command) -> Output {
-    command.output().await.unwrap()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-async fn get_contact(sandbox: &Sandbox, email: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/contacts/v3/email/{email}", sandbox.base_url()))
-        .basic_auth(sandbox.api_user(), Some(sandbox.api_password()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// PATCH requests the sandbox answered, by status.
-async fn patches(sandbox: &Sandbox) -> BTreeMap<u64, u64> {
-    let stats: Value = reqwest::get(format!("{}/_sandbox/stats", sandbox.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["route"].as_str().unwrap().starts_with("PATCH "))
-        .map(|r| (r["status"].as_u64().unwrap(), r["count"].as_u64().unwrap()))
-        .collect()
-}
-
-fn report(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let path =
-        std::env::temp_dir().join(format!("dotdigital-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-async fn start(builder: SandboxBuilder) -> Sandbox {
-    builder.start().await.unwrap()
-}
 
 #[tokio::test]
 async fn import_creates_then_updates_and_clears_with_null() {
@@ -307,52 +234,6 @@ async fn bad_rows_are_reported_not_fatal() {
     assert!(failed[&5].contains("E.164"));
     assert!(failed[&7].contains("list 999"));
     assert!(failed[&10].contains("contacts:idAlreadyExists"));
-    std::fs::remove_file(path).unwrap();
-}
-
-#[tokio::test]
-async fn sync_under_faults_accounts_for_every_row_and_resume_finishes_without_duplicates() {
-    let sandbox = start(Sandbox::builder().fail_rate(0.10).drop_rate(0.02).seed(7)).await;
-    let path = temp_path("faults.jsonl");
-    let input = format!("{EXAMPLES}/contacts.csv");
-    let first = run(dotdigital(&sandbox)
-        .args(["contacts", "sync", &input, "--concurrency", "8", "--report"])
-        .arg(&path))
-    .await;
-    let lines = report(&path);
-    let mut rows: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
-    rows.sort();
-    assert_eq!(
-        rows,
-        (1..=1200).collect::<Vec<_>>(),
-        "every row reported exactly once"
-    );
-    let failed = lines.iter().filter(|l| l["status"] == "failed").count();
-    assert_eq!(first.status.success(), failed == 0);
-
-    // Rows that failed (500s are not retried) are finished by resuming.
-    for _ in 0..5 {
-        let output = run(dotdigital(&sandbox)
-            .args(["contacts", "sync", &input, "--resume", "--report"])
-            .arg(&path))
-        .await;
-        if output.status.success() {
-            break;
-        }
-    }
-    let lines = report(&path);
-    let mut succeeded: Vec<u64> = lines
-        .iter()
-        .filter(|l| l["status"] != "failed")
-        .map(|l| l["row"].as_u64().unwrap())
-        .collect();
-    succeeded.sort();
-    assert_eq!(
-        succeeded,
-        (1..=1200).collect::<Vec<_>>(),
-        "each row succeeded exactly once"
-    );
-    assert_eq!(sandbox.contact_count(), 1200, "no duplicate contacts");
     std::fs::remove_file(path).unwrap();
 }
 

@@ -26,9 +26,6 @@ use terminal::Stderr;
 #[derive(Debug, Parser)]
 #[command(name = "dotdigital", version, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
-    /// Log retries and progress details to stderr (-v info, -vv debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,10 +33,18 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Write contacts: import (v3 upsert), update (v2 replace), sync (bulk).
-    #[command(subcommand)]
-    Contacts(ContactsCommand),
+    Contacts(ContactsArgs),
     #[command(about = ABOUT, long_about = None, after_help = AFTER_HELP)]
     Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+struct ContactsArgs {
+    /// Log each retry and progress details to stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: ContactsCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,7 +166,12 @@ service could not be reached (or kept answering 5xx/429); 130 interrupted.";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = match cli.verbose {
+    // The sandbox's command line is shared with its own binary: no -v there.
+    let verbose = match &cli.command {
+        Command::Contacts(contacts) => contacts.verbose,
+        Command::Sandbox(_) => 0,
+    };
+    let filter = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
@@ -179,8 +189,7 @@ fn main() -> ExitCode {
             return Exit::Failed.into();
         }
     };
-    let verbose = cli.verbose > 0;
-    match runtime.block_on(run(cli.command, &stderr, verbose)) {
+    match runtime.block_on(run(cli.command, &stderr, verbose > 0)) {
         Ok(exit) => exit.into(),
         Err(failure) => {
             stderr.hide();
@@ -198,7 +207,7 @@ async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, F
                 .map_err(|e| Failure::new(Exit::Configuration, failure::with_causes(&e)))?;
             return Ok(Exit::Done);
         }
-        Command::Contacts(command) => command,
+        Command::Contacts(contacts) => contacts.command,
     };
     match command {
         ContactsCommand::Import(args) => {

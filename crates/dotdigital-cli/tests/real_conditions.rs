@@ -337,13 +337,9 @@ async fn an_unreachable_service_exits_4_with_the_cause() {
 #[tokio::test]
 async fn pipes_get_no_colour_codes_and_a_closed_stdout_ends_quietly() {
     let sandbox = start(Sandbox::builder().fail_rate(0.3).seed(3)).await;
-    let output = run(dotdigital(&sandbox).args([
-        "-v",
-        "contacts",
-        "sync",
-        &format!("{EXAMPLES}/contacts.csv"),
-    ]))
-    .await;
+    let input = contacts_csv("pipes.csv", 60);
+    let output =
+        run(dotdigital(&sandbox).args(["contacts", "sync", "-v", input.to_str().unwrap()])).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("retrying"), "-v shows each retry: {stderr}");
     assert!(
@@ -353,7 +349,7 @@ async fn pipes_get_no_colour_codes_and_a_closed_stdout_ends_quietly() {
     let quiet = run(dotdigital(&sandbox).args([
         "contacts",
         "sync",
-        &format!("{EXAMPLES}/contacts.csv"),
+        input.to_str().unwrap(),
         "--merge-option",
         "overwrite",
     ]))
@@ -374,4 +370,5 @@ async fn pipes_get_no_colour_codes_and_a_closed_stdout_ends_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
+    std::fs::remove_file(input).unwrap();
 }

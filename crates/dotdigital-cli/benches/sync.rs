@@ -1,5 +1,5 @@
 //! Sync benchmarks (not tests): run with `cargo bench -p dotdigital-cli --bench sync [-- WHAT]`
-//! where WHAT is `cpu`, `rate-limit`, `memory` or `all` (the default).
+//! where WHAT is `cpu`, `faults`, `rate-limit`, `memory` or `all` (the default).
 //!
 //! - cpu: what the CLI costs per row. 100k rows synced by `dotdigital
 //!   contacts sync`, and the same PATCHes sent by a raw reqwest loop at the
@@ -8,6 +8,10 @@
 //!   thread of this process. CPU time is the child's user + sys from
 //!   `getrusage(RUSAGE_CHILDREN)`; interleaved runs, medians; the ratio CLI /
 //!   raw of CPU per row (target <= 1.15).
+//! - faults: 10k rows into a sandbox (its own process) answering 10% of calls
+//!   with 500/503 and dropping 2% of connections, beside the same sync
+//!   without faults; interleaved, 2 rounds: rows landed, attempts per row,
+//!   and the time ratio (no target: it is the retries' backoff).
 //! - rate-limit (against the sandbox in its own process): 1.5 windows' worth of rows against a sandbox at 400 calls a
 //!   minute (its window opens with the first call): the share of the allowed
 //!   rate achieved (target >= 95%) and of calls answered 429 (target <= 1%).
@@ -242,6 +246,76 @@ fn patch_counts(sandbox: &SandboxProcess) -> (u64, u64) {
     (all, limited)
 }
 
+fn faults(dir: &Path) {
+    const ROWS: usize = 10_000;
+    let input = dir.join("faults.csv");
+    write_csv(&input, ROWS);
+    let clean = SandboxProcess::start(&[]);
+    let faulty =
+        SandboxProcess::start(&["--fail-rate", "0.1", "--drop-rate", "0.02", "--seed", "7"]);
+    let (mut clean_times, mut faulty_times, mut attempts) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..2 {
+        for (sandbox, times) in [(&clean, &mut clean_times), (&faulty, &mut faulty_times)] {
+            admin(|client| client.post(format!("{}/_sandbox/reset", sandbox.base_url)));
+            times.push(run_sync(sandbox, &input, CONCURRENCY));
+            let stats = sandbox.stats();
+            let count = |key: &str| -> u64 {
+                stats[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|e| e["route"].as_str().unwrap().starts_with("PATCH "))
+                    .map(|e| e["count"].as_u64().unwrap())
+                    .sum()
+            };
+            let created = stats["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| {
+                    e["route"].as_str().unwrap().starts_with("PATCH ") && e["status"] == 201
+                })
+                .map(|e| e["count"].as_u64().unwrap())
+                .sum::<u64>();
+            assert_eq!(created, ROWS as u64, "every row landed, once");
+            if std::ptr::eq(sandbox, &faulty) {
+                attempts.push(count("requests") + count("droppedConnections"));
+            }
+        }
+    }
+    let mean = |times: &[Duration]| times.iter().sum::<Duration>() / times.len() as u32;
+    let (clean_mean, faulty_mean) = (mean(&clean_times), mean(&faulty_times));
+    let secs = |times: &[Duration]| {
+        times
+            .iter()
+            .map(|t| format!("{:.1}", t.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    println!(
+        "| faults: {ROWS} rows, concurrency {CONCURRENCY}, 2 rounds | no faults | 10% 500/503 + 2% dropped |"
+    );
+    println!("|---|---|---|");
+    println!("| rows landed, each once | {ROWS} | {ROWS} |");
+    println!(
+        "| attempts per row | 1.000 | {} |",
+        attempts
+            .iter()
+            .map(|a| format!("{:.3}", *a as f64 / ROWS as f64))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    );
+    println!(
+        "| elapsed per round | {} s | {} s |",
+        secs(&clean_times),
+        secs(&faulty_times)
+    );
+    println!(
+        "| ratio faulted / clean (mean) | | {:.1}x |\n",
+        faulty_mean.as_secs_f64() / clean_mean.as_secs_f64()
+    );
+}
+
 fn rate_limit(dir: &Path) {
     const LIMIT: u64 = 400;
     let rows = LIMIT as usize * 3 / 2;
@@ -337,6 +411,9 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     if matches!(what.as_str(), "cpu" | "all") {
         cpu(&dir);
+    }
+    if matches!(what.as_str(), "faults" | "all") {
+        faults(&dir);
     }
     if matches!(what.as_str(), "rate-limit" | "all") {
         rate_limit(&dir);

@@ -17,6 +17,7 @@ pub mod evolve;
 pub mod model;
 pub mod rules;
 pub mod snapshots;
+pub mod source;
 pub mod upstream;
 
 /// Why a command failed: the whole report, ready to print.

@@ -13,6 +13,7 @@ use std::process::Command;
 pub mod build_cost;
 pub mod cargo;
 pub mod diff;
+pub mod diff_format;
 pub mod evolve;
 pub mod model;
 pub mod rules;

@@ -113,6 +113,19 @@ fn every_rule_has_a_fixture() {
 }
 
 #[test]
+fn the_readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(xtask::workspace_root().join("README.md")).unwrap();
+    let ids = RULES
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(SCHEMA_RULES.iter().map(|r| r.word));
+    let missing: Vec<&str> = ids
+        .filter(|id| !readme.contains(&format!("`{id}`")))
+        .collect();
+    assert!(missing.is_empty(), "README.md does not list {missing:?}");
+}
+
+#[test]
 fn a_removed_first_branch_is_one_removed_branch_not_renamed_schemas() {
     let changes = rule_changes("request-property-one-of-removed");
     assert_eq!(changes.len(), 1, "{changes:#?}");

@@ -118,9 +118,11 @@ pub fn github(changes: &[Change], file: &str) -> String {
         } else {
             &c.new_pointer
         };
-        let values = match (c.old.is_empty(), c.new.is_empty()) {
-            (true, true) => String::new(),
-            _ => format!(": {} -> {}", c.old, c.new),
+        let shown = |value: &str| if value.is_empty() { "-" } else { value }.to_owned();
+        let values = if c.old.is_empty() && c.new.is_empty() {
+            String::new()
+        } else {
+            format!(": {} -> {}", shown(&c.old), shown(&c.new))
         };
         let message = format!("{}{values} ({pointer})", c.at());
         let _ = writeln!(

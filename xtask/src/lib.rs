@@ -4,7 +4,8 @@
 //! - `codegen` records insta snapshots of what the build generates;
 //! - `check` (what CI runs) enforces the spec rules and compares every
 //!   snapshot without writing;
-//! - `diff` classifies the changes between two specs for client users;
+//! - `diff` classifies the changes between two OpenAPI documents for client
+//!   users: a rule id and a level each, as a table, JSON or CI annotations;
 //! - `upstream` compares our operations with Dotdigital's published files.
 
 use std::path::{Path, PathBuf};

@@ -395,7 +395,8 @@ fn github_output_is_one_workflow_annotation_per_change() {
     assert!(
         first.starts_with("::warning file=")
             && first.contains(
-                "removed_property.yaml,title=request-property-removed::updateThing request/tags: "
+                "removed_property.yaml,title=request-property-removed::updateThing request/tags: \
+                 array minItems 1 -> - "
             ),
         "{first}"
     );

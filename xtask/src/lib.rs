@@ -4,7 +4,8 @@
 //! - `codegen` records insta snapshots of what the build generates;
 //! - `check` (what CI runs) enforces the spec rules and compares every
 //!   snapshot without writing;
-//! - `diff` classifies the changes between two specs for client users;
+//! - `diff` classifies the changes between two OpenAPI documents for client
+//!   users: a rule id and a level each, as a table, JSON or CI annotations;
 //! - `upstream` compares our operations with Dotdigital's published files.
 
 use std::path::{Path, PathBuf};
@@ -13,10 +14,12 @@ use std::process::Command;
 pub mod build_cost;
 pub mod cargo;
 pub mod diff;
+pub mod diff_format;
 pub mod evolve;
 pub mod model;
 pub mod rules;
 pub mod snapshots;
+pub mod source;
 pub mod upstream;
 
 /// Why a command failed: the whole report, ready to print.

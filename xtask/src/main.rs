@@ -19,10 +19,12 @@ commands:
                                  test them with all additive changes at once (each on
                                  its own with --test-each; nothing with --no-build), and
                                  print one row per change with xtask diff's verdict
-  diff <old> <new> [--fail-on-breaking]
-                                 classify the changes between two specs (each a path or
-                                 git:<rev>) for client users, with a semver hint; exit 1
-                                 on a breaking change with --fail-on-breaking
+  diff <old> <new> [--format markdown|json|github] [--fail-on-breaking|--fail-on-warning]
+                                 classify the changes between two OpenAPI 3.0 documents
+                                 (each a path, git:<rev> for the spec at that revision,
+                                 or git:<rev>:<path>) for client users: a rule id and a
+                                 level (error, warning, info) each, and a semver hint;
+                                 exit 1 on an error (or a warning) with --fail-on-*
   upstream [<file>...]           compare our operations with Dotdigital's published files
                                  (default: ../shared/upstream/, skipped when absent); exit 1
                                  on a difference not listed in openapi/deviations.md
@@ -52,12 +54,10 @@ fn main() -> ExitCode {
         }
         [xtask::RECORD] => xtask::record(&root).map(|()| String::new()),
         ["diff", old, new, flags @ ..] => {
-            let fail_on_breaking = match flags {
-                [] => false,
-                ["--fail-on-breaking"] => true,
-                _ => return usage(),
+            let Some(options) = DiffOptions::parse(flags) else {
+                return usage();
             };
-            return diff(&root, old, new, fail_on_breaking);
+            return diff(&root, old, new, options);
         }
         ["upstream", files @ ..] if !files.iter().any(|f| f.starts_with("--")) => {
             return upstream(&root, files);
@@ -74,22 +74,63 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
-fn diff(root: &std::path::Path, old: &str, new: &str, fail_on_breaking: bool) -> ExitCode {
-    let model = |side: &str| {
-        xtask::diff::read_side(root, side).and_then(|text| xtask::diff::model_of(side, &text))
-    };
-    let models = model(old).and_then(|old_model| Ok((old_model, model(new)?)));
+/// The flags of `cargo xtask diff`.
+struct DiffOptions {
+    format: xtask::diff_format::Format,
+    /// Exit 1 when a change is at this level or worse.
+    fail_on: Option<xtask::diff::Level>,
+}
+
+impl DiffOptions {
+    fn parse(mut flags: &[&str]) -> Option<DiffOptions> {
+        use xtask::diff::Level;
+        let mut options = DiffOptions {
+            format: xtask::diff_format::Format::Markdown,
+            fail_on: None,
+        };
+        loop {
+            flags = match flags {
+                [] => return Some(options),
+                ["--format", name, rest @ ..] => {
+                    options.format = xtask::diff_format::Format::parse(name)?;
+                    rest
+                }
+                ["--fail-on-breaking", rest @ ..] => {
+                    options.fail_on = options.fail_on.max(Some(Level::Error));
+                    rest
+                }
+                ["--fail-on-warning", rest @ ..] => {
+                    options.fail_on = Some(Level::Warning);
+                    rest
+                }
+                _ => return None,
+            };
+        }
+    }
+}
+
+fn diff(root: &std::path::Path, old: &str, new: &str, options: DiffOptions) -> ExitCode {
+    let models = xtask::diff::load(root, old)
+        .and_then(|old_model| Ok((old_model, xtask::diff::load(root, new)?)));
     let (old_model, new_model) = match models {
         Ok(models) => models,
         Err(failure) => return finish(Err(failure)),
     };
     let changes = xtask::diff::diff(&old_model, &new_model);
-    print!("{}", xtask::diff::render(&changes));
-    if fail_on_breaking && xtask::diff::any_breaking(&changes) {
-        eprintln!("error: breaking changes (--fail-on-breaking)");
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    let file = xtask::source::Source::parse(new).path();
+    print!(
+        "{}",
+        xtask::diff_format::render(&changes, options.format, &file)
+    );
+    match options.fail_on {
+        Some(level) if xtask::diff::any_at(&changes, level) => {
+            eprintln!(
+                "error: changes at level {} or worse (--fail-on-*)",
+                level.label()
+            );
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
     }
 }
 

@@ -11,6 +11,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
+use crate::source::EXTERNAL;
+
 /// The HTTP methods an OpenAPI path item can hold.
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -79,6 +81,13 @@ pub struct Node {
     pub schema_name: Option<String>,
     /// For bodies: the media types.
     pub media: Option<String>,
+    /// `readOnly: true`: only the server sends it.
+    pub read_only: bool,
+    /// `writeOnly: true`: only the client sends it.
+    pub write_only: bool,
+    /// Where it is defined: `#/components/schemas/Thing/properties/name`, or
+    /// `schemas/thing.yaml#/properties/name` inside an external file.
+    pub pointer: String,
 }
 
 /// One operation and its nodes, keyed by a path such as
@@ -96,6 +105,8 @@ pub struct Operation {
     pub operation_id: String,
     /// `deprecated: true`.
     pub deprecated: bool,
+    /// Where it is defined, as for [`Node::pointer`].
+    pub pointer: String,
     /// The nodes, sorted by key.
     pub nodes: BTreeMap<String, Node>,
 }
@@ -117,10 +128,16 @@ impl Model {
             .into_iter()
             .flatten()
         {
-            let path_parameters = item.get("parameters").and_then(Value::as_array);
+            let (item, _, item_at) = follow(spec, item, &format!("/paths/{}", escape(path)));
+            let path_parameters = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map(|list| (list, format!("{item_at}/parameters")));
             for method in METHODS {
                 if let Some(op) = item.get(method) {
-                    let operation = operation(spec, method, path, path_parameters, op);
+                    let op_at = format!("{item_at}/{method}");
+                    let operation =
+                        operation(spec, method, path, path_parameters.clone(), op, &op_at);
                     operations.insert(format!("{} {path}", operation.method), operation);
                 }
             }
@@ -160,7 +177,18 @@ impl Node {
             additional: None,
             schema_name: None,
             media: None,
+            read_only: false,
+            write_only: false,
+            pointer: String::new(),
         }
+    }
+
+    /// The media types of a body, one by one.
+    pub fn media_types(&self) -> Vec<&str> {
+        self.media
+            .as_deref()
+            .map(|media| media.split(", ").collect())
+            .unwrap_or_default()
     }
 
     /// The type with its format, as in `integer(int32)`.
@@ -183,6 +211,12 @@ impl Node {
         parts.push(self.type_text());
         if self.nullable {
             parts.push("nullable".to_owned());
+        }
+        if self.read_only {
+            parts.push("readOnly".to_owned());
+        }
+        if self.write_only {
+            parts.push("writeOnly".to_owned());
         }
         if let Some(values) = &self.enum_values {
             parts.push(format!("enum [{}]", values.join(", ")));
@@ -209,40 +243,65 @@ fn operation(
     spec: &Value,
     method: &str,
     path: &str,
-    path_parameters: Option<&Vec<Value>>,
+    path_parameters: Option<(&Vec<Value>, String)>,
     op: &Value,
+    op_at: &str,
 ) -> Operation {
     let mut nodes = BTreeMap::new();
-    let mut parameters: BTreeMap<(String, String), Value> = BTreeMap::new();
+    let mut listed: Vec<(&Value, String)> = Vec::new();
+    if let Some((list, at)) = path_parameters {
+        listed.extend(
+            list.iter()
+                .enumerate()
+                .map(|(i, p)| (p, format!("{at}/{i}"))),
+        );
+    }
+    for (i, param) in op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        listed.push((param, format!("{op_at}/parameters/{i}")));
+    }
     // Operation parameters override path-item parameters of the same name and place.
-    for param in path_parameters.into_iter().flatten().chain(
-        op.get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten(),
-    ) {
-        let param = resolve(spec, param).0;
+    let mut parameters: BTreeMap<(String, String), (&Value, String)> = BTreeMap::new();
+    for (param, at) in listed {
+        let (param, _, at) = follow(spec, param, &at);
         let name = text(param.get("name"));
         let place = text(param.get("in"));
-        parameters.insert((place, name), param.clone());
+        parameters.insert((place, name), (param, at));
     }
-    for ((place, name), param) in &parameters {
+    for ((place, name), (param, param_at)) in &parameters {
         let required = param.get("required") == Some(&Value::Bool(true));
         let schema = param.get("schema").cloned().unwrap_or(Value::Bool(true));
+        let at = format!("parameters/{place}/{}", escape(name));
+        let schema_at = format!("{param_at}/schema");
+        let mut refs = Vec::new();
         flatten(
             spec,
             &schema,
-            &format!("parameters/{place}/{}", escape(name)),
+            &schema_at,
+            &at,
             Side::Parameter,
             required,
             &mut nodes,
-            &mut Vec::new(),
+            &mut refs,
         );
+        set_pointer(&mut nodes, &at, param_at);
     }
     if let Some(body) = op.get("requestBody") {
-        let body = resolve(spec, body).0;
+        let (body, _, body_at) = follow(spec, body, &format!("{op_at}/requestBody"));
         let required = body.get("required") == Some(&Value::Bool(true));
-        body_nodes(spec, body, "request", Side::Request, required, &mut nodes);
+        body_nodes(
+            spec,
+            (body, &body_at),
+            "request",
+            Side::Request,
+            required,
+            &mut nodes,
+        );
     }
     for (status, response) in op
         .get("responses")
@@ -250,28 +309,41 @@ fn operation(
         .into_iter()
         .flatten()
     {
-        let response = resolve(spec, response).0;
+        let response_at = format!("{op_at}/responses/{}", escape(status));
+        let (response, _, response_at) = follow(spec, response, &response_at);
         let at = format!("responses/{status}");
-        body_nodes(spec, response, &at, Side::Response, false, &mut nodes);
+        body_nodes(
+            spec,
+            (response, &response_at),
+            &at,
+            Side::Response,
+            false,
+            &mut nodes,
+        );
         for (name, header) in response
             .get("headers")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
-            let header = resolve(spec, header).0;
+            let header_at = format!("{response_at}/headers/{}", escape(name));
+            let (header, _, header_at) = follow(spec, header, &header_at);
             let required = header.get("required") == Some(&Value::Bool(true));
             let schema = header.get("schema").cloned().unwrap_or(Value::Bool(true));
             let at = format!("headers/{status}/{}", escape(name));
+            let schema_at = format!("{header_at}/schema");
+            let mut refs = Vec::new();
             flatten(
                 spec,
                 &schema,
+                &schema_at,
                 &at,
                 Side::Response,
                 required,
                 &mut nodes,
-                &mut Vec::new(),
+                &mut refs,
             );
+            set_pointer(&mut nodes, &at, &header_at);
         }
     }
     Operation {
@@ -279,7 +351,16 @@ fn operation(
         path: path.to_owned(),
         operation_id: text(op.get("operationId")),
         deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+        pointer: shown(op_at),
         nodes,
+    }
+}
+
+/// Points the node at `at` (a parameter, body or header) at its definition
+/// rather than at its schema's.
+fn set_pointer(nodes: &mut BTreeMap<String, Node>, at: &str, pointer: &str) {
+    if let Some(node) = nodes.get_mut(at) {
+        node.pointer = shown(pointer);
     }
 }
 
@@ -287,7 +368,7 @@ fn operation(
 /// (the first JSON media type's, or the first media type's).
 fn body_nodes(
     spec: &Value,
-    body: &Value,
+    (body, body_at): (&Value, &str),
     at: &str,
     side: Side,
     required: bool,
@@ -297,16 +378,29 @@ fn body_nodes(
     let media: Vec<&String> = content.into_iter().flatten().map(|(m, _)| m).collect();
     let schema = content.and_then(|content| {
         content
-            .get("application/json")
-            .or_else(|| content.values().next())
-            .and_then(|m| m.get("schema"))
+            .get_key_value("application/json")
+            .or_else(|| content.iter().next())
+            .and_then(|(m, v)| v.get("schema").map(|s| (m, s)))
     });
     match schema {
-        Some(schema) => flatten(spec, schema, at, side, required, nodes, &mut Vec::new()),
+        Some((media, schema)) => {
+            let schema_at = format!("{body_at}/content/{}/schema", escape(media));
+            flatten(
+                spec,
+                schema,
+                &schema_at,
+                at,
+                side,
+                required,
+                nodes,
+                &mut Vec::new(),
+            );
+        }
         None => {
             nodes.insert(at.to_owned(), Node::new(side, required, "none"));
         }
     }
+    set_pointer(nodes, at, body_at);
     if let Some(node) = nodes.get_mut(at)
         && !media.is_empty()
     {
@@ -320,18 +414,33 @@ fn body_nodes(
     }
 }
 
+/// The node of `schema` (found at pointer `schema_at`) at key `at`, and the
+/// nodes below it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one recursive walk; a struct would only rename them"
+)]
 fn flatten(
     spec: &Value,
     schema: &Value,
+    schema_at: &str,
     at: &str,
     side: Side,
     required: bool,
     nodes: &mut BTreeMap<String, Node>,
     refs: &mut Vec<String>,
 ) {
-    let (effective, name) = effective(spec, schema, refs);
+    let Effective {
+        schema: effective,
+        name,
+        origins,
+        ..
+    } = effective(spec, schema, schema_at, refs);
     let mut node = Node::new(side, required, "any");
+    node.pointer = shown(schema_at);
     node.schema_name = name.clone();
+    node.read_only = effective.get("readOnly") == Some(&Value::Bool(true));
+    node.write_only = effective.get("writeOnly") == Some(&Value::Bool(true));
     if let Some(ty) = effective.get("type").and_then(Value::as_str) {
         node.ty = ty.to_owned();
     }
@@ -384,43 +493,52 @@ fn flatten(
         .flatten()
         .filter_map(Value::as_str)
         .collect();
+    let origin = |key: &str| origins.get(key).cloned().unwrap_or_default();
     for (property, child) in properties.into_iter().flatten() {
         let child_at = format!("{at}/{}", escape(property));
         let required = required_names.contains(property.as_str());
-        flatten(spec, child, &child_at, side, required, nodes, refs);
+        let schema_at = origin(&format!("properties/{property}"));
+        flatten(
+            spec, child, &schema_at, &child_at, side, required, nodes, refs,
+        );
     }
     for property in &required_names {
         if !properties.is_some_and(|p| p.contains_key(*property)) {
             let child_at = format!("{at}/{}", escape(property));
-            nodes.insert(child_at, Node::new(side, true, "undefined"));
+            let mut node = Node::new(side, true, "undefined");
+            node.pointer = shown(schema_at);
+            nodes.insert(child_at, node);
         }
     }
     if let Some(items) = effective.get("items") {
-        flatten(spec, items, &format!("{at}/[]"), side, false, nodes, refs);
-    }
-    if let Some(Value::Object(map)) = additional
-        && !map.is_empty()
-    {
+        let child_at = format!("{at}/[]");
         flatten(
             spec,
-            &Value::Object(map.clone()),
-            &format!("{at}/*"),
+            items,
+            &origin("items"),
+            &child_at,
             side,
             false,
             nodes,
             refs,
         );
     }
+    if let Some(Value::Object(map)) = additional
+        && !map.is_empty()
+    {
+        let child_at = format!("{at}/*");
+        let schema_at = origin("additionalProperties");
+        let schema = Value::Object(map.clone());
+        flatten(
+            spec, &schema, &schema_at, &child_at, side, false, nodes, refs,
+        );
+    }
     if let Some((keyword, branches)) = alternatives {
         for (i, branch) in branches.iter().enumerate() {
+            let child_at = format!("{at}/{keyword}/{i}");
+            let schema_at = format!("{}/{i}", origin(keyword));
             flatten(
-                spec,
-                branch,
-                &format!("{at}/{keyword}/{i}"),
-                side,
-                false,
-                nodes,
-                refs,
+                spec, branch, &schema_at, &child_at, side, false, nodes, refs,
             );
         }
     }
@@ -429,45 +547,76 @@ fn flatten(
     }
 }
 
-/// The schema with `$ref`s followed and `allOf` layers (and one-branch
-/// `oneOf`/`anyOf` wrappers, NSwag's way of adding `nullable` to a ref)
-/// merged into one object, and the component name it was reached through.
-pub(crate) fn effective(
-    spec: &Value,
-    schema: &Value,
-    refs: &[String],
-) -> (Map<String, Value>, Option<String>) {
-    let (schema, name) = resolve(spec, schema);
+/// A schema with its `$ref`s followed and its layers merged.
+pub(crate) struct Effective {
+    /// The merged schema.
+    pub schema: Map<String, Value>,
+    /// The component name it was reached through.
+    pub name: Option<String>,
+    /// Where each subschema the walk descends into is defined, keyed
+    /// `properties/<name>`, `items`, `additionalProperties`, `oneOf`, `anyOf`.
+    origins: BTreeMap<String, String>,
+}
+
+/// The schema (found at pointer `at`) with `$ref`s followed and `allOf`
+/// layers (and one-branch `oneOf`/`anyOf` wrappers, NSwag's way of adding
+/// `nullable` to a ref) merged into one object, and the component name it was
+/// reached through.
+pub(crate) fn effective(spec: &Value, schema: &Value, at: &str, refs: &[String]) -> Effective {
+    let (schema, name, at) = follow(spec, schema, at);
+    let mut found = Effective {
+        schema: Map::new(),
+        name: name.clone(),
+        origins: BTreeMap::new(),
+    };
     let Some(map) = schema.as_object() else {
-        return (Map::new(), name);
+        return found;
     };
     if name.as_ref().is_some_and(|n| refs.contains(n)) {
         // A recursive schema: stop here, the node still names its type.
-        return (Map::new(), name);
+        return found;
     }
-    let mut merged = Map::new();
     let mut branch_name = None;
-    let mut layers: Vec<&Value> = Vec::new();
+    let mut layers: Vec<(&Value, String)> = Vec::new();
     for (key, value) in map {
+        let branches = value.as_array().into_iter().flatten().enumerate();
         match key.as_str() {
-            "allOf" => layers.extend(value.as_array().into_iter().flatten()),
+            "allOf" => layers.extend(branches.map(|(i, l)| (l, format!("{at}/allOf/{i}")))),
             "oneOf" | "anyOf" if value.as_array().is_some_and(|a| a.len() == 1) => {
-                layers.extend(value.as_array().into_iter().flatten());
+                layers.extend(branches.map(|(i, l)| (l, format!("{at}/{key}/{i}"))));
             }
             _ => {
-                merged.insert(key.clone(), value.clone());
+                if key == "properties" {
+                    for property in value.as_object().into_iter().flat_map(|p| p.keys()) {
+                        found.origins.insert(
+                            format!("properties/{property}"),
+                            format!("{at}/properties/{}", escape(property)),
+                        );
+                    }
+                } else if ["items", "additionalProperties", "oneOf", "anyOf"]
+                    .contains(&key.as_str())
+                {
+                    found.origins.insert(key.clone(), format!("{at}/{key}"));
+                }
+                found.schema.insert(key.clone(), value.clone());
             }
         }
     }
     let refs_below: Vec<String> = refs.iter().cloned().chain(name.clone()).collect();
-    for layer in layers {
-        let (layer, layer_name) = effective(spec, layer, &refs_below);
-        if layer_name.is_some() {
-            branch_name = layer_name;
+    for (layer, layer_at) in layers {
+        let layer = effective(spec, layer, &layer_at, &refs_below);
+        if layer.name.is_some() {
+            branch_name = layer.name;
         }
-        merge(&mut merged, layer);
+        // The first layer to define a subschema is where it is defined (a
+        // property defined in two layers is merged, and points at the first).
+        for (key, origin) in layer.origins {
+            found.origins.entry(key).or_insert(origin);
+        }
+        merge(&mut found.schema, layer.schema);
     }
-    (merged, name.or(branch_name))
+    found.name = name.or(branch_name);
+    found
 }
 
 /// Merges one `allOf` layer into the schema built so far.
@@ -526,20 +675,70 @@ fn merge(into: &mut Map<String, Value>, layer: Map<String, Value>) {
 
 /// Follows local `$ref`s, returning the target and the last component name.
 pub fn resolve<'a>(spec: &'a Value, item: &'a Value) -> (&'a Value, Option<String>) {
+    let (target, name, _) = follow(spec, item, "");
+    (target, name)
+}
+
+/// Follows local `$ref`s from `item`, found at pointer `at`: the target, the
+/// last component name, and the target's pointer.
+pub fn follow<'a>(
+    spec: &'a Value,
+    item: &'a Value,
+    at: &str,
+) -> (&'a Value, Option<String>, String) {
     let mut current = item;
     let mut name = None;
+    let mut at = at.to_owned();
     // A bounded walk: a chain of refs longer than this is a cycle.
     for _ in 0..32 {
-        let Some(target) = current.get("$ref").and_then(Value::as_str) else {
+        let Some(pointer) = current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|target| target.strip_prefix('#'))
+        else {
             break;
         };
-        let Some(found) = target.strip_prefix('#').and_then(|p| spec.pointer(p)) else {
+        let Some(found) = spec.pointer(pointer) else {
             break;
         };
-        name = target.rsplit('/').next().map(str::to_owned);
+        name = Some(component_name(pointer));
+        at = pointer.to_owned();
         current = found;
     }
-    (current, name)
+    (current, name, at)
+}
+
+/// The generated type's name for a ref target: its last pointer token, or for
+/// a whole external file, the file's stem (`schemas/pet.yaml` is `pet`).
+fn component_name(pointer: &str) -> String {
+    let last = pointer.rsplit('/').next().unwrap_or_default();
+    let external = format!("/{EXTERNAL}/");
+    if pointer
+        .strip_prefix(&external)
+        .is_some_and(|file| !file.contains('/'))
+    {
+        let file = unescape(last);
+        let base = file.rsplit('/').next().unwrap_or_default();
+        for extension in [".yaml", ".yml", ".json"] {
+            if let Some(stem) = base.strip_suffix(extension) {
+                return stem.to_owned();
+            }
+        }
+        return base.to_owned();
+    }
+    last.to_owned()
+}
+
+/// A pointer into the bundled document as the user wrote it: `#/…`, or
+/// `file#/…` inside an external file.
+fn shown(at: &str) -> String {
+    match at.strip_prefix(&format!("/{EXTERNAL}/")) {
+        Some(rest) => match rest.split_once('/') {
+            Some((file, inner)) => format!("{}#/{inner}", unescape(file)),
+            None => unescape(rest),
+        },
+        None => format!("#{at}"),
+    }
 }
 
 fn text(value: Option<&Value>) -> String {
@@ -549,6 +748,11 @@ fn text(value: Option<&Value>) -> String {
 /// Escapes a key for use in a JSON pointer (RFC 6901).
 pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The key a JSON pointer token stands for (RFC 6901).
+pub fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 #[cfg(test)]

@@ -1,31 +1,181 @@
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
-//! `cargo xtask diff` on fixture pairs: `tests/fixtures/diff/base.yaml` against
-//! each other file there, one change of one class each.
+//! `cargo xtask diff`: one fixture pair per rule in `tests/fixtures/diff/rules/`
+//! (each directory's `expect` lists the `level rule-id` pairs it must report,
+//! and nothing else), then `tests/fixtures/diff/base.yaml` against each other
+//! file there for places, output formats, the semver hint and the exit code.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
-use xtask::diff::{Class, Rust, diff, model_of, read_side, render, rust_semver};
+use xtask::diff::{
+    Change, Level, REQUEST_SUBJECTS, RESPONSE_SUBJECTS, RULES, Rust, SCHEMA_RULES, all_rules, diff,
+    load, read_side, rust_semver,
+};
+use xtask::diff_format::markdown;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/diff")
-        .join(format!("{name}.yaml"))
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
 }
 
-/// `(class, kind, where)` of every change from base to the named fixture.
-fn changes(name: &str) -> Vec<(Class, &'static str, String)> {
-    let text = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
-    let old = model_of("base", &text("base")).unwrap();
-    let new = model_of(name, &text(name)).unwrap();
+fn side(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Every rule fixture: its name and the `(level, id)` pairs it expects.
+fn rule_fixtures() -> Vec<(String, BTreeSet<(Level, String)>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(fixtures().join("rules")).unwrap() {
+        let dir = entry.unwrap().path();
+        let expect = std::fs::read_to_string(dir.join("expect")).unwrap();
+        let expected = expect
+            .lines()
+            .map(|line| {
+                let (level, id) = line.split_once(' ').unwrap();
+                (Level::parse(level).unwrap(), id.to_owned())
+            })
+            .collect();
+        found.push((
+            dir.file_name().unwrap().to_string_lossy().into_owned(),
+            expected,
+        ));
+    }
+    found.sort();
+    found
+}
+
+fn rule_changes(name: &str) -> Vec<Change> {
+    let root = xtask::workspace_root();
+    let dir = fixtures().join("rules").join(name);
+    let old = load(&root, &side(&dir.join("old.yaml"))).unwrap();
+    let new = load(&root, &side(&dir.join("new.yaml"))).unwrap();
     diff(&old, &new)
+}
+
+#[test]
+fn every_rule_fixture_reports_its_rules_at_their_levels_and_nothing_else() {
+    let started = Instant::now();
+    let fixtures = rule_fixtures();
+    let known: BTreeSet<(String, Level)> = all_rules().into_iter().collect();
+    let mut wrong = Vec::new();
+    for (name, expected) in &fixtures {
+        let changes = rule_changes(name);
+        let reported: BTreeSet<(Level, String)> =
+            changes.iter().map(|c| (c.level, c.id.clone())).collect();
+        if &reported != expected {
+            wrong.push(format!(
+                "{name}: expected {expected:?}, reported {changes:#?}"
+            ));
+        }
+        for (level, id) in &reported {
+            if !known.contains(&(id.clone(), *level)) {
+                wrong.push(format!(
+                    "{name}: {id} at {level:?} is not in the rule table"
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{} rule fixtures diffed in {:.0} ms",
+        fixtures.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_rule_has_a_fixture() {
+    let expected: BTreeSet<(Level, String)> =
+        rule_fixtures().into_iter().flat_map(|(_, e)| e).collect();
+    let covered = |id: &str, level: Level| expected.contains(&(level, id.to_owned()));
+    let mut missing = Vec::new();
+    for (id, level) in RULES {
+        if !covered(id, *level) {
+            missing.push((*id).to_owned());
+        }
+    }
+    for rule in SCHEMA_RULES {
+        for (subjects, level) in [
+            (REQUEST_SUBJECTS, rule.request),
+            (RESPONSE_SUBJECTS, rule.response),
+        ] {
+            let Some(level) = level else { continue };
+            if !subjects
+                .iter()
+                .any(|s| covered(&format!("{s}-{}", rule.word), level))
+            {
+                missing.push(format!("{}-{}", subjects[0], rule.word));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no fixture for {missing:?}");
+}
+
+#[test]
+fn the_readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(xtask::workspace_root().join("README.md")).unwrap();
+    let ids = RULES
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(SCHEMA_RULES.iter().map(|r| r.word));
+    let missing: Vec<&str> = ids
+        .filter(|id| !readme.contains(&format!("`{id}`")))
+        .collect();
+    assert!(missing.is_empty(), "README.md does not list {missing:?}");
+}
+
+#[test]
+fn a_removed_first_branch_is_one_removed_branch_not_renamed_schemas() {
+    let changes = rule_changes("request-property-one-of-removed");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].node, "request/p/oneOf/0");
+    assert_eq!(changes[0].old, "object = Cat");
+    assert_eq!(
+        changes[0].old_pointer,
+        "#/paths/~1things~1{id}/patch/requestBody/content/application~1json/schema/properties/p/oneOf/0"
+    );
+}
+
+#[test]
+fn a_property_inside_an_external_file_points_into_that_file() {
+    let changes = rule_changes("external-ref-nested-limit-tightened");
+    assert_eq!(changes[0].node, "request/tag");
+    assert_eq!(
+        changes[0].old_pointer,
+        "old/schemas.yaml#/Pet/properties/tag"
+    );
+    assert_eq!(
+        changes[0].new_pointer,
+        "new/schemas.yaml#/Pet/properties/tag"
+    );
+    assert_eq!(
+        (changes[0].old.as_str(), changes[0].new.as_str()),
+        ("maxLength 20", "maxLength 10")
+    );
+}
+
+fn fixture(name: &str) -> PathBuf {
+    fixtures().join(format!("{name}.yaml"))
+}
+
+/// Every change from base to the named fixture.
+fn base_changes(name: &str) -> Vec<Change> {
+    let root = xtask::workspace_root();
+    let old = load(&root, &side(&fixture("base"))).unwrap();
+    diff(&old, &load(&root, &side(&fixture(name))).unwrap())
+}
+
+/// `(level, id, where)` of every change from base to the named fixture.
+fn changes(name: &str) -> Vec<(Level, String, String)> {
+    base_changes(name)
         .into_iter()
-        .map(|c| (c.class, c.kind, c.at))
+        .map(|c| (c.level, c.id.clone(), c.at()))
         .collect()
 }
 
-fn one(class: Class, kind: &'static str, at: &str) -> Vec<(Class, &'static str, String)> {
-    vec![(class, kind, at.to_owned())]
+fn one(level: Level, id: &str, at: &str) -> Vec<(Level, String, String)> {
+    vec![(level, id.to_owned(), at.to_owned())]
 }
 
 #[test]
@@ -34,62 +184,54 @@ fn identical_specs_have_no_changes() {
 }
 
 #[test]
-fn removed_operation_is_breaking() {
+fn changes_are_placed_by_operation_and_node() {
     assert_eq!(
         changes("removed_operation"),
-        one(Class::Breaking, "removed operation", "GET /things")
+        one(
+            Level::Error,
+            "api-removed-without-deprecation",
+            "GET /things"
+        )
     );
-}
-
-#[test]
-fn removed_parameter_is_breaking() {
     assert_eq!(
         changes("removed_parameter"),
         one(
-            Class::Breaking,
-            "removed parameter",
+            Level::Warning,
+            "request-parameter-removed",
             "updateThing parameters/query/mode"
         )
     );
-}
-
-#[test]
-fn removed_property_is_breaking() {
-    assert_eq!(
-        changes("removed_property"),
-        one(
-            Class::Breaking,
-            "removed property",
-            "updateThing request/tags"
-        )
-    );
-}
-
-#[test]
-fn removed_enum_value_is_breaking() {
     assert_eq!(
         changes("removed_enum_value"),
         one(
-            Class::Breaking,
-            "removed enum value",
+            Level::Error,
+            "request-property-enum-value-removed",
             "updateThing request/colour"
+        )
+    );
+    assert_eq!(
+        changes("new_required_parameter"),
+        one(
+            Level::Error,
+            "new-required-request-parameter",
+            "updateThing parameters/query/owner"
         )
     );
 }
 
 #[test]
-fn changed_type_is_breaking_wherever_the_schema_is_used() {
+fn a_change_to_a_shared_schema_is_reported_wherever_it_is_used() {
     assert_eq!(
         changes("changed_type"),
         [
             (
-                Class::Breaking,
-                "changed type",
+                Level::Error,
+                "response-property-type-changed".to_owned(),
                 "listThings responses/200/[]/id".to_owned()
             ),
             (
-                Class::Breaking,
-                "changed type",
+                Level::Error,
+                "response-property-type-changed".to_owned(),
                 "updateThing responses/200/id".to_owned()
             ),
         ]
@@ -97,118 +239,54 @@ fn changed_type_is_breaking_wherever_the_schema_is_used() {
 }
 
 #[test]
-fn new_required_property_is_breaking() {
+fn a_new_response_enum_value_breaks_exhaustive_matches() {
+    let changes = base_changes("new_enum_value_in_response");
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|c| c.level == Level::Error
+        && c.id == "response-property-enum-value-added"
+        && c.breaks_exhaustive_matches()));
     assert_eq!(
-        changes("new_required_property"),
-        one(
-            Class::Breaking,
-            "new required property",
-            "updateThing request/owner"
-        )
+        xtask::diff::verdict(&changes),
+        "breaking for exhaustive matches"
     );
 }
 
 #[test]
-fn new_required_parameter_is_breaking() {
+fn each_change_carries_the_pointer_of_both_sides() {
+    let changes = base_changes("tightened_limit");
     assert_eq!(
-        changes("new_required_parameter"),
-        one(
-            Class::Breaking,
-            "new required parameter",
-            "updateThing parameters/query/owner"
-        )
+        changes[0].old_pointer,
+        "#/components/schemas/ThingUpdate/properties/name"
     );
-}
-
-#[test]
-fn tightened_limit_is_breaking() {
+    assert_eq!(changes[0].new_pointer, changes[0].old_pointer);
+    let added = base_changes("added_optional_property");
     assert_eq!(
-        changes("tightened_limit"),
-        one(
-            Class::Breaking,
-            "tightened limit",
-            "updateThing request/name"
-        )
+        added[0].old_pointer,
+        "#/paths/~1things~1{id}/patch/requestBody"
     );
-}
-
-#[test]
-fn added_optional_property_is_not_breaking() {
     assert_eq!(
-        changes("added_optional_property"),
-        one(
-            Class::NonBreaking,
-            "added optional property",
-            "updateThing request/note"
-        )
-    );
-}
-
-#[test]
-fn added_optional_parameter_is_not_breaking() {
-    assert_eq!(
-        changes("added_optional_parameter"),
-        one(
-            Class::NonBreaking,
-            "added optional parameter",
-            "updateThing parameters/query/dryRun"
-        )
-    );
-}
-
-#[test]
-fn relaxed_limit_is_not_breaking() {
-    assert_eq!(
-        changes("relaxed_limit"),
-        one(
-            Class::NonBreaking,
-            "relaxed limit",
-            "updateThing request/name"
-        )
-    );
-}
-
-#[test]
-fn new_enum_value_in_a_response_breaks_exhaustive_matches() {
-    assert_eq!(
-        changes("new_enum_value_in_response"),
-        [
-            (
-                Class::ExhaustiveMatch,
-                "new enum value in a response",
-                "listThings responses/200/[]/state".to_owned()
-            ),
-            (
-                Class::ExhaustiveMatch,
-                "new enum value in a response",
-                "updateThing responses/200/state".to_owned()
-            ),
-        ]
+        added[0].new_pointer,
+        "#/components/schemas/ThingUpdate/properties/note"
     );
 }
 
 #[test]
 fn the_table_shows_old_and_new_values_and_the_semver_hint() {
-    let text = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
-    let old = model_of("base", &text("base")).unwrap();
-    let new = model_of("tightened", &text("tightened_limit")).unwrap();
     assert_eq!(
-        render(&diff(&old, &new)),
-        "| class | change | where | old | new |\n\
+        markdown(&base_changes("tightened_limit")),
+        "| level | rule | where | old | new |\n\
          |---|---|---|---|---|\n\
-         | breaking | tightened limit | `updateThing request/name` | `maxLength 50` | `maxLength 20` |\n\
+         | error | request-property-limit-tightened | `updateThing request/name` | `maxLength 50` | `maxLength 20` |\n\
          \n\
-         wire: 1 breaking, 0 breaking for exhaustive matches, 0 non-breaking.\n\
-         semver (dotdigital-contacts-api, dotdigital-contacts): Rust major (tightened limit): \
-         a breaking release; the crates are 0.x, so 0.x.y -> 0.(x+1).0.\n"
+         wire: 1 error (0 of them breaking for exhaustive matches only), 0 warning, 0 info.\n\
+         semver (dotdigital-contacts-api, dotdigital-contacts): Rust patch (request-property-limit-tightened): \
+         a patch release, 0.x.y -> 0.x.(y+1).\n"
     );
 }
 
 /// The Rust semver hint for the change from base to the named fixture.
 fn rust(name: &str) -> Rust {
-    let text = |n: &str| std::fs::read_to_string(fixture(n)).unwrap();
-    let old = model_of("base", &text("base")).unwrap();
-    rust_semver(&diff(&old, &model_of(name, &text(name)).unwrap()))
+    rust_semver(&base_changes(name))
 }
 
 #[test]
@@ -226,6 +304,8 @@ fn additions_are_minor_for_rust_because_the_generated_types_are_non_exhaustive()
 fn removals_retypes_and_new_requirements_are_major_for_rust() {
     for fixture in [
         "removed_operation",
+        "removed_parameter",
+        "removed_property",
         "removed_enum_value",
         "changed_type",
         "new_required_property",
@@ -240,39 +320,104 @@ fn removals_retypes_and_new_requirements_are_major_for_rust() {
     );
 }
 
-fn run_diff(new: &str, fail_on_breaking: bool) -> (Option<i32>, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.arg("diff").arg(fixture("base")).arg(fixture(new));
-    if fail_on_breaking {
-        command.arg("--fail-on-breaking");
-    }
-    let output = command.output().unwrap();
+fn run_diff(old: &str, new: &str, flags: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("diff")
+        .arg(old)
+        .arg(new)
+        .args(flags)
+        .output()
+        .unwrap();
     (
         output.status.code(),
         String::from_utf8(output.stdout).unwrap(),
     )
 }
 
-#[test]
-fn fail_on_breaking_exits_1_only_when_something_breaks() {
-    let (code, table) = run_diff("removed_property", true);
-    assert_eq!(code, Some(1));
-    assert!(table.contains("| breaking | removed property |"), "{table}");
-    assert_eq!(run_diff("removed_property", false).0, Some(0));
-    assert_eq!(run_diff("new_enum_value_in_response", true).0, Some(1));
-    assert_eq!(run_diff("added_optional_property", true).0, Some(0));
+fn run_base(new: &str, flags: &[&str]) -> (Option<i32>, String) {
+    run_diff(&side(&fixture("base")), &side(&fixture(new)), flags)
 }
 
 #[test]
-fn a_git_side_reads_the_spec_at_that_revision() {
+fn fail_on_breaking_exits_1_on_an_error_and_fail_on_warning_on_a_warning_too() {
+    let (code, table) = run_base("removed_enum_value", &["--fail-on-breaking"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        table.contains("| error | request-property-enum-value-removed |"),
+        "{table}"
+    );
+    assert_eq!(run_base("removed_enum_value", &[]).0, Some(0));
+    assert_eq!(
+        run_base("new_enum_value_in_response", &["--fail-on-breaking"]).0,
+        Some(1)
+    );
+    assert_eq!(
+        run_base("removed_property", &["--fail-on-breaking"]).0,
+        Some(0)
+    );
+    assert_eq!(
+        run_base("removed_property", &["--fail-on-warning"]).0,
+        Some(1)
+    );
+    assert_eq!(
+        run_base("added_optional_property", &["--fail-on-warning"]).0,
+        Some(0)
+    );
+    assert_eq!(run_base("base", &["--format", "yaml"]).0, Some(2));
+}
+
+#[test]
+fn json_output_has_each_change_with_its_rule_level_and_pointers() {
+    let (code, text) = run_base(
+        "tightened_limit",
+        &["--format", "json", "--fail-on-breaking"],
+    );
+    assert_eq!(code, Some(1));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let change = &json["changes"][0];
+    assert_eq!(change["id"], "request-property-limit-tightened");
+    assert_eq!(change["level"], "error");
+    assert_eq!(change["operation"], "updateThing");
+    assert_eq!(change["node"], "request/name");
+    assert_eq!(
+        change["newPointer"],
+        "#/components/schemas/ThingUpdate/properties/name"
+    );
+    assert_eq!(json["counts"]["error"], 1);
+    assert_eq!(json["rustSemver"], "patch");
+}
+
+#[test]
+fn github_output_is_one_workflow_annotation_per_change() {
+    let (code, text) = run_base("removed_property", &["--format", "github"]);
+    assert_eq!(code, Some(0));
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("::warning file=")
+            && first.contains(
+                "removed_property.yaml,title=request-property-removed::updateThing request/tags: \
+                 array minItems 1 -> - "
+            ),
+        "{first}"
+    );
+    assert!(
+        first.ends_with("(#/paths/~1things~1{id}/patch/requestBody)"),
+        "{first}"
+    );
+}
+
+#[test]
+fn a_git_side_reads_the_spec_or_any_file_at_that_revision() {
     let root = xtask::workspace_root();
     let text = read_side(&root, "git:HEAD").unwrap();
     assert!(
-        model_of("HEAD", &text)
+        xtask::diff::model_of("HEAD", &text)
             .unwrap()
             .operations
             .contains_key("PUT /v2/contacts/{id}")
     );
+    let base = load(&root, "git:HEAD:xtask/tests/fixtures/diff/base.yaml").unwrap();
+    assert!(base.operations.contains_key("GET /things"));
     let err = read_side(&root, "git:no-such-revision")
         .unwrap_err()
         .to_string();
@@ -280,4 +425,14 @@ fn a_git_side_reads_the_spec_at_that_revision() {
         err.starts_with("git show no-such-revision:openapi/dotdigital-contacts.yaml failed"),
         "{err}"
     );
+}
+
+#[test]
+fn a_git_side_reads_external_refs_from_the_same_revision() {
+    let root = xtask::workspace_root();
+    let dir = "xtask/tests/fixtures/diff/rules/external-ref-response-property-became-optional";
+    let old = load(&root, &format!("git:HEAD:{dir}/old.yaml")).unwrap();
+    let new = load(&root, &format!("{}/{dir}/new.yaml", root.display())).unwrap();
+    let ids: Vec<String> = diff(&old, &new).into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["response-property-became-optional"]);
 }

@@ -98,20 +98,16 @@ pub fn catalogue(spec: &Value) -> Vec<Case> {
     };
     let request = reachable(spec, Side::Request);
     let response = reachable(spec, Side::Response);
-    let objects = |names: &BTreeSet<String>| -> Vec<String> {
+    // The named schemas whose `key` (`properties`, `enum`) passes `has`.
+    let having = |names: &BTreeSet<String>, has: fn(&Value) -> bool, key: &str| -> Vec<String> {
         names
             .iter()
-            .filter(|name| schema(spec, name)["properties"].is_object())
+            .filter(|name| has(&schema(spec, name)[key]))
             .cloned()
             .collect()
     };
-    let enums = |names: &BTreeSet<String>| -> Vec<String> {
-        names
-            .iter()
-            .filter(|name| schema(spec, name)["enum"].is_array())
-            .cloned()
-            .collect()
-    };
+    let objects = |names| having(names, Value::is_object, "properties");
+    let enums = |names| having(names, Value::is_array, "enum");
     for name in objects(&request) {
         additive(Edit::AddProperty {
             schema: name,

@@ -248,13 +248,7 @@ async fn an_interrupted_sync_resumes_without_redoing_finished_rows() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    while std::fs::read_to_string(&path)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 100
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_report_lines(&path, 100).await;
     let pid = child.id().unwrap().to_string();
     assert!(
         std::process::Command::new("kill")

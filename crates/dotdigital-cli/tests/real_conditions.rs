@@ -152,13 +152,7 @@ async fn a_sync_killed_mid_write_resumes_with_every_row_accounted_for_once() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    while std::fs::read_to_string(&path)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 100
-    {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for_report_lines(&path, 100).await;
     child.start_kill().unwrap(); // SIGKILL: no chance to finish anything
     let status = child.wait().await.unwrap();
     assert_eq!(status.code(), None, "killed by a signal");

@@ -263,15 +263,9 @@ async fn imports_that_send_an_email_are_repeated_only_when_certainly_not_applied
     );
 }
 
-#[tokio::test]
-async fn a_v2_create_whose_answer_was_lost_is_maybe_applied_when_the_retry_is_refused() {
-    let taken = Reply::json(
-        400,
-        json!({"message": "A contact with this email already exists. ERROR_CONTACT_INVALID"}),
-    );
-    let server =
-        CaptureServer::start(vec![ok(200).delayed(Duration::from_secs(2)), taken.clone()]).await;
-    let err = timing_out(&server)
+/// A v2 create (id 0) that is expected to fail.
+async fn create_contact(client: &ContactsClient) -> Error {
+    client
         .update_contact(
             0,
             "new@example.com",
@@ -280,7 +274,18 @@ async fn a_v2_create_whose_answer_was_lost_is_maybe_applied_when_the_retry_is_re
         )
         .send()
         .await
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_v2_create_whose_answer_was_lost_is_maybe_applied_when_the_retry_is_refused() {
+    let taken = Reply::json(
+        400,
+        json!({"message": "A contact with this email already exists. ERROR_CONTACT_INVALID"}),
+    );
+    let server =
+        CaptureServer::start(vec![ok(200).delayed(Duration::from_secs(2)), taken.clone()]).await;
+    let err = create_contact(&timing_out(&server)).await;
     let Error::MaybeApplied { earlier, last } = &err else {
         panic!("expected MaybeApplied, got {err:?}");
     };
@@ -292,16 +297,7 @@ async fn a_v2_create_whose_answer_was_lost_is_maybe_applied_when_the_retry_is_re
 
     // A 5xx may have been applied too.
     let server = CaptureServer::start(vec![status(503), taken]).await;
-    let err = client_with_retries(&server, fast_retries(3))
-        .update_contact(
-            0,
-            "new@example.com",
-            ApiContactOptInType::Single,
-            ApiContactEmailType::Html,
-        )
-        .send()
-        .await
-        .unwrap_err();
+    let err = create_contact(&client_with_retries(&server, fast_retries(3))).await;
     assert!(matches!(err, Error::MaybeApplied { .. }), "{err:?}");
 
     // Without an unclear attempt before it, a refusal is a plain error.
@@ -310,16 +306,7 @@ async fn a_v2_create_whose_answer_was_lost_is_maybe_applied_when_the_retry_is_re
         json!({"message": "taken ERROR_CONTACT_INVALID"}),
     )])
     .await;
-    let err = client_with_retries(&server, fast_retries(3))
-        .update_contact(
-            0,
-            "new@example.com",
-            ApiContactOptInType::Single,
-            ApiContactEmailType::Html,
-        )
-        .send()
-        .await
-        .unwrap_err();
+    let err = create_contact(&client_with_retries(&server, fast_retries(3))).await;
     assert!(matches!(err, Error::ApiV2 { .. }), "{err:?}");
 }
 

@@ -85,6 +85,15 @@ impl Pacer {
 mod tests {
     use super::*;
 
+    fn limit(remaining: u32, reset_secs: u64) -> RateLimit {
+        RateLimit {
+            limit: Some(600),
+            remaining: Some(remaining),
+            reset: Some(Duration::from_secs(reset_secs)),
+            ..RateLimit::default()
+        }
+    }
+
     #[test]
     fn max_rate_is_a_floor_under_the_headers_pacing() {
         let pacer = Pacer::new(Some(120));
@@ -92,22 +101,12 @@ mod tests {
             pacer.state.lock().unwrap().interval,
             Duration::from_millis(500)
         );
-        let plenty = RateLimit {
-            remaining: Some(10_000),
-            reset: Some(Duration::from_secs(60)),
-            ..RateLimit::default()
-        };
-        pacer.observe(Some(&plenty));
+        pacer.observe(Some(&limit(10_000, 60)));
         assert_eq!(
             pacer.state.lock().unwrap().interval,
             Duration::from_millis(500)
         );
-        let scarce = RateLimit {
-            remaining: Some(10),
-            reset: Some(Duration::from_secs(60)),
-            ..RateLimit::default()
-        };
-        pacer.observe(Some(&scarce));
+        pacer.observe(Some(&limit(10, 60)));
         assert_eq!(
             pacer.state.lock().unwrap().interval,
             Duration::from_millis(59_500) / 10,
@@ -118,12 +117,6 @@ mod tests {
     #[test]
     fn the_interval_spreads_what_is_left_over_the_window() {
         let pacer = Pacer::new(None);
-        let limit = |remaining, reset| RateLimit {
-            limit: Some(600),
-            remaining: Some(remaining),
-            reset: Some(Duration::from_secs(reset)),
-            ..RateLimit::default()
-        };
         pacer.observe(Some(&limit(100, 10)));
         assert_eq!(
             pacer.state.lock().unwrap().interval,

@@ -53,19 +53,7 @@ pub async fn get_contact(sandbox: &Sandbox, email: &str) -> Value {
 
 /// PATCH requests the sandbox answered, by status.
 pub async fn patches(sandbox: &Sandbox) -> BTreeMap<u64, u64> {
-    let stats: Value = reqwest::get(format!("{}/_sandbox/stats", sandbox.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["route"].as_str().unwrap().starts_with("PATCH "))
-        .map(|r| (r["status"].as_u64().unwrap(), r["count"].as_u64().unwrap()))
-        .collect()
+    patch_stats(sandbox).await.0
 }
 
 pub fn report(path: &Path) -> Vec<Value> {
@@ -95,14 +83,35 @@ pub async fn patch_stats(sandbox: &Sandbox) -> (BTreeMap<u64, u64>, u64) {
         .json()
         .await
         .unwrap();
-    let dropped = stats["droppedConnections"]
-        .as_array()
-        .unwrap()
+    let patch_entries = |key: &str| -> Vec<Value> {
+        stats[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["route"].as_str().unwrap().starts_with("PATCH "))
+            .cloned()
+            .collect()
+    };
+    let answered = patch_entries("requests")
         .iter()
-        .filter(|r| r["route"].as_str().unwrap().starts_with("PATCH "))
+        .map(|r| (r["status"].as_u64().unwrap(), r["count"].as_u64().unwrap()))
+        .collect();
+    let dropped = patch_entries("droppedConnections")
+        .iter()
         .map(|r| r["count"].as_u64().unwrap())
         .sum();
-    (patches(sandbox).await, dropped)
+    (answered, dropped)
+}
+
+/// Waits until the report at `path` has at least `lines` lines.
+pub async fn wait_for_report_lines(path: &Path, lines: usize) {
+    while std::fs::read_to_string(path)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < lines
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// A CSV of `rows` distinct contacts: email, FIRSTNAME, LASTNAME, POSTCODE.

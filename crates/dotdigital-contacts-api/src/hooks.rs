@@ -9,6 +9,8 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use crate::{Client, Credentials};
 
 const INTEGRATION_TOKEN: HeaderName = HeaderName::from_static("x-ddg-integration-token");
+/// Named once: a `&str` name is parsed again on every call.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 impl ClientHooks<Credentials> for Client {
     async fn pre<E>(
@@ -18,7 +20,7 @@ impl ClientHooks<Credentials> for Client {
     ) -> Result<(), Error<E>> {
         let credentials = &self.inner;
         // progenitor sends `api-version: <info.version>`; Dotdigital defines no such header.
-        request.headers_mut().remove("api-version");
+        request.headers_mut().remove(API_VERSION);
 
         let authorization = credentials.authorization.clone().ok_or_else(|| {
             Error::InvalidRequest("the Basic credentials cannot form an HTTP header".to_owned())

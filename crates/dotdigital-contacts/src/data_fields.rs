@@ -52,7 +52,10 @@ impl DataFieldValue {
 
 impl From<DataFieldValue> for Value {
     fn from(value: DataFieldValue) -> Self {
-        value.to_json()
+        match value.0 {
+            Repr::Json(value) => value,
+            Repr::NotFinite(f) => Value::String(f.to_string()),
+        }
     }
 }
 
@@ -170,7 +173,7 @@ impl DataFields {
     pub(crate) fn into_v3(self) -> serde_json::Map<String, Value> {
         self.0
             .into_iter()
-            .map(|(k, v)| (k, v.as_ref().map_or(Value::Null, DataFieldValue::to_json)))
+            .map(|(k, v)| (k, v.map_or(Value::Null, Value::from)))
             .collect()
     }
 

@@ -61,7 +61,9 @@ impl ContactsClient {
                         attempts: retry + 1,
                     });
                 }
-                Err(error) => to_error(error, head).await,
+                // Boxed, like the sleep below: only a failed attempt pays for
+                // it, and every caller's future stays small to move.
+                Err(error) => Box::pin(to_error(error, head)).await,
             };
             let may_repeat = error.is_retryable()
                 && (repeat != Repeat::OnlyIfNotApplied || error.certainly_not_applied());
@@ -97,7 +99,7 @@ impl ContactsClient {
             }
             if !delay.is_zero() {
                 // A zero sleep would still wait for the next 1 ms timer tick.
-                tokio::time::sleep(delay).await;
+                Box::pin(tokio::time::sleep(delay)).await;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Which contact a v3 import addresses: the `{identifier}/{value}` of the path.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,36 @@ impl Identifier {
             }
             Identifier::Custom { .. } => Ok(Checked::Other),
         }
+    }
+}
+
+impl Identifier {
+    /// The path's `{identifier}` and `{value}` in the generated client's
+    /// types, made once per import and cloned per attempt. The built-in names
+    /// are parsed once per process: the type's pattern check is a regex run.
+    pub(crate) fn path(
+        &self,
+    ) -> Result<(types::ImportContactIdentifier, types::ImportContactValue), Error> {
+        static BUILT_IN: LazyLock<[Option<types::ImportContactIdentifier>; 3]> =
+            LazyLock::new(|| ["email", "mobileNumber", "contactId"].map(|n| n.parse().ok()));
+        let built_in = match self {
+            Identifier::Email(_) => BUILT_IN[0].clone(),
+            Identifier::MobileNumber(_) => BUILT_IN[1].clone(),
+            Identifier::ContactId(_) => BUILT_IN[2].clone(),
+            Identifier::Custom { .. } => None,
+        };
+        let name = match built_in {
+            Some(name) => name,
+            None => self
+                .name()
+                .parse()
+                .map_err(|e| Error::validation("identifier", format!("{e}")))?,
+        };
+        let value = self
+            .value()
+            .try_into()
+            .map_err(|e| Error::validation("value", format!("{e}")))?;
+        Ok((name, value))
     }
 }
 

@@ -380,15 +380,18 @@ impl ImportContact<'_> {
             return Err(Error::validation(field, reason));
         }
         // Creating a contact needs its email or mobile number in the body;
-        // the one the import looks up by is the obvious value to send.
-        match self.identifier.checked()? {
-            Checked::Email(email) if !has_identifier(&body, "email") => {
-                identifiers(&mut body)?.email = Some(email);
+        // the one the import looks up by is the obvious value to send. One the
+        // body already holds was checked by its type when set.
+        if !holds_lookup_value(&body, &self.identifier) {
+            match self.identifier.checked()? {
+                Checked::Email(email) if !has_identifier(&body, "email") => {
+                    identifiers(&mut body)?.email = Some(email);
+                }
+                Checked::MobileNumber(number) if !has_identifier(&body, "mobileNumber") => {
+                    identifiers(&mut body)?.mobile_number = Some(number);
+                }
+                _ => {}
             }
-            Checked::MobileNumber(number) if !has_identifier(&body, "mobileNumber") => {
-                identifiers(&mut body)?.mobile_number = Some(number);
-            }
-            _ => {}
         }
         // Email and mobile number were checked when set (their types hold the spec's rules).
         if let Some(identifiers) = &body.identifiers {
@@ -456,13 +459,14 @@ impl ImportContact<'_> {
         } else {
             Repeat::Safe
         };
+        let (identifier, value) = self.identifier.path()?;
         let api = &self.client.api;
         let answer = self
             .client
             .execute("importContact", repeat, || {
                 api.import_contact()
-                    .identifier(self.identifier.name())
-                    .value(self.identifier.value())
+                    .identifier(identifier.clone())
+                    .value(value.clone())
                     .merge_option(self.merge_option)
                     .body(body.clone())
                     .send()
@@ -508,6 +512,18 @@ impl ImportContact<'_> {
         self.body
             .channel_properties
             .get_or_insert_with(Default::default)
+    }
+}
+
+/// Whether the body's email or mobile number is the one the import looks up by.
+fn holds_lookup_value(body: &types::ImportContactRequest, identifier: &Identifier) -> bool {
+    let Some(identifiers) = &body.identifiers else {
+        return false;
+    };
+    match identifier {
+        Identifier::Email(email) => identifiers.email.as_deref() == Some(email),
+        Identifier::MobileNumber(number) => identifiers.mobile_number.as_deref() == Some(number),
+        _ => false,
     }
 }
 

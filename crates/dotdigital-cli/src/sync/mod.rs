@@ -184,15 +184,20 @@ pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit,
             dry_run,
             ..Tally::default()
         };
-        while let Some(line) = line_rx.recv().await {
-            match line.status {
-                Status::Created => tally.created += 1,
-                Status::Updated => tally.updated += 1,
-                Status::Valid => tally.valid += 1,
-                Status::Failed => tally.failed += 1,
+        // Every line ready at once is one write to the report.
+        let mut lines = Vec::with_capacity(concurrency * 2);
+        while line_rx.recv_many(&mut lines, concurrency * 2).await > 0 {
+            for line in lines.drain(..) {
+                match line.status {
+                    Status::Created => tally.created += 1,
+                    Status::Updated => tally.updated += 1,
+                    Status::Valid => tally.valid += 1,
+                    Status::Failed => tally.failed += 1,
+                }
+                report.write(&line)?;
             }
+            report.flush()?;
             tally.retried = retried_now.load(Ordering::Relaxed);
-            report.write(&line)?;
             progress.update(&tally);
         }
         Ok::<_, Failure>((tally, report, progress))

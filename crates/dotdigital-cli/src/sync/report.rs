@@ -2,7 +2,7 @@
 //! finishes, and read back by `--resume`.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -36,11 +36,14 @@ pub struct Line {
     pub delivery: Option<String>,
 }
 
-/// Where report lines go. Each line is written whole and flushed, so a crash
-/// can tear at most the last one, which `--resume` mends.
+/// Where report lines go. The lines of the rows finished so far are written
+/// whole, in one write, so a crash can tear at most the last one, which
+/// `--resume` mends.
 pub struct Report {
     path: Option<PathBuf>,
-    writer: Option<BufWriter<File>>,
+    file: Option<File>,
+    /// Lines not yet written.
+    pending: Vec<u8>,
 }
 
 impl Report {
@@ -48,7 +51,8 @@ impl Report {
     pub fn none() -> Self {
         Report {
             path: None,
-            writer: None,
+            file: None,
+            pending: Vec::new(),
         }
     }
 
@@ -147,7 +151,8 @@ impl Report {
             .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
         Ok(Report {
             path: Some(path.to_owned()),
-            writer: Some(BufWriter::new(file)),
+            file: Some(file),
+            pending: Vec::new(),
         })
     }
 
@@ -155,18 +160,27 @@ impl Report {
         self.path.as_deref()
     }
 
+    /// Adds a line; it reaches the file at the next [`flush`](Self::flush).
     pub fn write(&mut self, line: &Line) -> Result<(), Failure> {
-        let Some(writer) = &mut self.writer else {
+        if self.file.is_none() {
+            return Ok(());
+        }
+        serde_json::to_writer(&mut self.pending, line)
+            .map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
+        self.pending.push(b'\n');
+        Ok(())
+    }
+
+    /// Writes the pending lines in one write: one system call per batch of
+    /// finished rows, not per row.
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        let Some(file) = &mut self.file else {
             return Ok(());
         };
-        let mut text =
-            serde_json::to_vec(line).map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
-        text.push(b'\n');
-        // One write per line: a crash leaves whole lines and at most one torn one.
-        writer
-            .write_all(&text)
-            .and_then(|()| writer.flush())
-            .map_err(|e| Failure::new(Exit::Failed, format!("cannot write the report: {e}")))
+        file.write_all(&self.pending)
+            .map_err(|e| Failure::new(Exit::Failed, format!("cannot write the report: {e}")))?;
+        self.pending.clear();
+        Ok(())
     }
 }
 

@@ -251,14 +251,21 @@ async fn main() {
                 micros(*cpu)
             );
             if variant == Variant::Wrapper {
-                verdicts.push((in_flight, wall_ratio, cpu_ratio));
+                // The wrapper's own share: what it adds to the generated client.
+                let (generated_wall, generated_cpu) = medians[1];
+                verdicts.push((
+                    in_flight,
+                    wall_ratio <= TARGET && cpu_ratio <= TARGET,
+                    wall.as_secs_f64() / generated_wall.as_secs_f64(),
+                    cpu.as_secs_f64() / generated_cpu.as_secs_f64(),
+                ));
             }
         }
     }
-    for (in_flight, wall, cpu) in verdicts {
-        let met = wall <= TARGET && cpu <= TARGET;
+    println!();
+    for (in_flight, met, wall, cpu) in verdicts {
         println!(
-            "\nwrapper at {in_flight} in flight: {}",
+            "wrapper at {in_flight} in flight: {} (over the generated client alone: wall {wall:.3}, CPU {cpu:.3})",
             if met {
                 "meets the target"
             } else {

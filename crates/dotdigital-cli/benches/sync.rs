@@ -6,8 +6,11 @@
 //!   same concurrency, each in a process of its own (this benchmark re-run as
 //!   `__raw-loop`), against a [`FixedServer`] that answers at once from a
 //!   thread of this process. CPU time is the child's user + sys from
-//!   `getrusage(RUSAGE_CHILDREN)`; interleaved runs, medians; the ratio CLI /
-//!   raw of CPU per row (target <= 1.15).
+//!   `getrusage(RUSAGE_CHILDREN)`. Both run one runtime worker
+//!   (`TOKIO_WORKER_THREADS=1`): with two beside the server thread on two
+//!   cores, idle workers' spinning swung the ratio between 0.86 and 1.50.
+//!   7 interleaved runs; the ratio CLI / raw of CPU per row is the median of
+//!   each CLI run's ratio to the raw run after it (target <= 1.15).
 //! - faults: 10k rows into a sandbox (its own process) answering 10% of calls
 //!   with 500/503 and dropping 2% of connections, beside the same sync
 //!   without faults; interleaved, 2 rounds: rows landed, attempts per row,

@@ -33,10 +33,7 @@ enum Repr {
 impl DataFieldValue {
     /// The value as it goes on the wire.
     pub fn to_json(&self) -> Value {
-        match &self.0 {
-            Repr::Json(value) => value.clone(),
-            Repr::NotFinite(f) => Value::String(f.to_string()),
-        }
+        Value::from(self.clone())
     }
 
     fn check(&self, key: &str) -> Result<(), Error> {

@@ -123,34 +123,28 @@ impl Identifier {
             Identifier::Custom { .. } => Ok(Checked::Other),
         }
     }
-}
 
-impl Identifier {
     /// The path's `{identifier}` and `{value}` in the generated client's
     /// types, made once per import and cloned per attempt. The built-in names
     /// are parsed once per process: the type's pattern check is a regex run.
     pub(crate) fn path(
         &self,
     ) -> Result<(types::ImportContactIdentifier, types::ImportContactValue), Error> {
-        static BUILT_IN: LazyLock<[Option<types::ImportContactIdentifier>; 3]> =
-            LazyLock::new(|| ["email", "mobileNumber", "contactId"].map(|n| n.parse().ok()));
-        let built_in = match self {
-            Identifier::Email(_) => BUILT_IN[0].clone(),
-            Identifier::MobileNumber(_) => BUILT_IN[1].clone(),
-            Identifier::ContactId(_) => BUILT_IN[2].clone(),
-            Identifier::Custom { .. } => None,
-        };
-        let name = match built_in {
-            Some(name) => name,
+        static BUILT_IN: LazyLock<Vec<types::ImportContactIdentifier>> = LazyLock::new(|| {
+            ["email", "mobileNumber", "contactId"]
+                .into_iter()
+                .filter_map(|name| name.parse().ok())
+                .collect()
+        });
+        let name = match BUILT_IN.iter().find(|name| name.as_str() == self.name()) {
+            Some(name) => name.clone(),
             None => self
                 .name()
-                .parse()
-                .map_err(|e| Error::validation("identifier", format!("{e}")))?,
+                .parse::<types::ImportContactIdentifier>()
+                .map_err(|e| Error::validation("identifier", e.to_string()))?,
         };
-        let value = self
-            .value()
-            .try_into()
-            .map_err(|e| Error::validation("value", format!("{e}")))?;
+        let value = types::ImportContactValue::try_from(self.value())
+            .map_err(|e| Error::validation("value", e.to_string()))?;
         Ok((name, value))
     }
 }

@@ -6,7 +6,10 @@
 //!   snapshot without writing;
 //! - `diff` classifies the changes between two OpenAPI documents for client
 //!   users: a rule id and a level each, as a table, JSON or CI annotations;
-//! - `upstream` compares our operations with Dotdigital's published files.
+//! - `upstream` compares our operations with Dotdigital's published files;
+//! - `evolve` applies a catalogue of spec changes to scratch copies and
+//!   builds, tests and runs the crates against each;
+//! - `build-cost` measures what a new crate making one import pays to build.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +19,7 @@ pub mod cargo;
 pub mod diff;
 pub mod diff_format;
 pub mod evolve;
+pub mod guarantees;
 pub mod model;
 pub mod rules;
 pub mod snapshots;
@@ -82,6 +86,13 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
         }
     }
     let artifacts = snapshots::artifacts(&text)?;
+    let client = artifacts
+        .iter()
+        .find(|a| a.name == snapshots::CLIENT)
+        .map_or("", |a| a.contents.as_str());
+    for problem in guarantees::problems(&spec, client) {
+        report.push_str(&format!("{problem}\n"));
+    }
     let drift = snapshots::compare(root, &artifacts);
     let strays = snapshots::strays(root, &artifacts);
     for problem in drift.iter().chain(&strays) {
@@ -136,18 +147,21 @@ pub fn codegen(root: &Path, accept: bool) -> Result<String, Failure> {
     if !status.success() {
         return Err(Failure::new("recording the snapshots failed (see above)"));
     }
+    // A spec edit also shows in what users read (`--help` lists enum values):
+    // the crates' own insta snapshots are refreshed by the same command.
+    let refreshed = snapshots::refresh_crate_snapshots(root, accept)?;
     let text = read_spec(root)?;
     let artifacts = snapshots::artifacts(&text)?;
     let pending: Vec<String> = snapshots::strays(root, &artifacts);
     if pending.is_empty() {
         Ok(format!(
-            "ok: {} snapshots in {} match the spec",
+            "ok: {} snapshots in {} match the spec; {refreshed}\nreview the change with `git diff`, then commit it",
             artifacts.len(),
-            snapshots::SNAPSHOT_DIR
+            snapshots::SNAPSHOT_DIR,
         ))
     } else {
         Ok(format!(
-            "{}\nreview the changes with `cargo insta review` (or `cargo insta accept`), then commit {}/",
+            "{}\n{refreshed}\naccept them all with `cargo xtask codegen --accept` (or review the `.snap.new` files with `cargo insta review`, from `cargo install cargo-insta`), then commit {}/",
             pending.join("\n"),
             snapshots::SNAPSHOT_DIR
         ))

@@ -7,8 +7,9 @@ usage: cargo xtask <command>
 
 commands:
   codegen [--accept]             record snapshots of the generated client and the
-                                 normalised spec (pending until `cargo insta review`;
-                                 --accept writes them directly)
+                                 normalised spec, and re-run the crates' tests that own
+                                 snapshots (the CLI's --help): --accept writes them all,
+                                 without it they are left as .snap.new files
   check                          spec rules + every snapshot matches; never writes (CI).
                                  When the generated client drifted, also names the
                                  hand-written crates that no longer compile against it

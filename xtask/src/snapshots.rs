@@ -14,8 +14,8 @@ use crate::model::Model;
 pub const SNAPSHOT_DIR: &str = "xtask/snapshots";
 
 /// What fixes drift, printed with every failure.
-pub const FIX: &str = "to accept the change, run `cargo xtask codegen`, then `cargo insta review` \
-     (or `cargo insta accept`), and commit xtask/snapshots/";
+pub const FIX: &str = "to accept the change, run `cargo xtask codegen --accept` (it also refreshes \
+     the crates' snapshots a spec edit touches), review it with `git diff`, and commit the snapshots";
 
 /// The snapshot of the generated client.
 pub const CLIENT: &str = "dotdigital_contacts_api.rs";
@@ -140,6 +140,49 @@ pub fn remove_pending(root: &Path) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Re-runs every test target of the workspace's crates that owns insta
+/// snapshots (`crates/<crate>/tests/snapshots/<target>__<name>.snap`), with
+/// insta writing (`always` when `accept`, else `.snap.new` files). Says
+/// which targets ran.
+pub fn refresh_crate_snapshots(root: &Path, accept: bool) -> Result<String, Failure> {
+    let mut targets = std::collections::BTreeSet::new();
+    let crates = std::fs::read_dir(root.join("crates"))
+        .map_err(|e| Failure::new(format!("cannot list crates/: {e}")))?;
+    for krate in crates.filter_map(Result::ok) {
+        let Ok(snapshots) = std::fs::read_dir(krate.path().join("tests/snapshots")) else {
+            continue;
+        };
+        let package = krate.file_name().to_string_lossy().into_owned();
+        for snapshot in snapshots.filter_map(Result::ok) {
+            let name = snapshot.file_name().to_string_lossy().into_owned();
+            if let Some((target, _)) = name.split_once("__") {
+                targets.insert((package.clone(), target.to_owned()));
+            }
+        }
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    for (package, target) in &targets {
+        let status = std::process::Command::new(&cargo)
+            .current_dir(root)
+            .args(["test", "-p", package, "--test", target])
+            .env("INSTA_UPDATE", if accept { "always" } else { "new" })
+            .env("INSTA_FORCE_PASS", "1")
+            .env("INSTA_WORKSPACE_ROOT", root)
+            .status()
+            .map_err(|e| Failure::new(format!("cannot run cargo test: {e}")))?;
+        if !status.success() {
+            return Err(Failure::new(format!(
+                "refreshing the snapshots of {package} (test {target}) failed (see above)"
+            )));
+        }
+    }
+    let names: Vec<String> = targets.iter().map(|(p, t)| format!("{p} {t}")).collect();
+    Ok(format!(
+        "crate snapshots refreshed by: {}",
+        names.join(", ")
+    ))
 }
 
 fn snapshot_path(root: &Path, name: &str) -> PathBuf {

@@ -23,7 +23,7 @@
 //! [`Region`] and real credentials, or with [`ContactsClient::from_env`].
 //!
 //! ```
-//! use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
+//! use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType, StoredApiContactOptInType};
 //! use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -53,7 +53,7 @@
 //!     .set("FIRSTNAME", "Annie")
 //!     .send()
 //!     .await?;
-//! assert_eq!(updated.contact.opt_in_type, Some(ApiContactOptInType::Double));
+//! assert_eq!(updated.contact.opt_in_type, Some(StoredApiContactOptInType::Double));
 //! # Ok(()) }
 //! ```
 //!

@@ -45,14 +45,14 @@ impl ContactsClient {
     /// #     .base_url(sandbox.base_url())
     /// #     .credentials(sandbox.api_user(), sandbox.api_password())
     /// #     .build()?;
-    /// use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
+    /// use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType, StoredApiContactEmailType};
     /// let updated = client
     ///     .update_contact(100, "john@example.com", ApiContactOptInType::Single, ApiContactEmailType::Html)
     ///     .set("FIRSTNAME", "John")
     ///     .clear("POSTCODE")
     ///     .send()
     ///     .await?;
-    /// assert_eq!(updated.contact.email_type, Some(ApiContactEmailType::Html));
+    /// assert_eq!(updated.contact.email_type, Some(StoredApiContactEmailType::Html));
     /// # Ok(()) }
     /// ```
     pub fn update_contact(

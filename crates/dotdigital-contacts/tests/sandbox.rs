@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
-use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType, OptInTypeUpdate};
+use dotdigital_contacts::types::{
+    ApiContactEmailType, ApiContactOptInType, OptInTypeUpdate, StoredApiContactEmailType,
+    StoredApiContactOptInType,
+};
 use dotdigital_contacts::{
     ContactsClient, Delivery, EmailChannel, Error, Identifier, ImportOutcome, RetryPolicy,
 };
@@ -171,7 +174,7 @@ async fn v2_update_replaces_and_the_explicit_reset_resets() {
         .await
         .unwrap()
         .contact;
-    assert_eq!(stored.email_type, Some(ApiContactEmailType::Html));
+    assert_eq!(stored.email_type, Some(StoredApiContactEmailType::Html));
     let id = stored.id.unwrap();
     let reset = client
         .update_contact_resetting_types(id, "john@example.com")
@@ -182,8 +185,8 @@ async fn v2_update_replaces_and_the_explicit_reset_resets() {
     assert_eq!(
         (reset.opt_in_type, reset.email_type),
         (
-            Some(ApiContactOptInType::Unknown),
-            Some(ApiContactEmailType::PlainText)
+            Some(StoredApiContactOptInType::Unknown),
+            Some(StoredApiContactEmailType::PlainText)
         )
     );
     let first_name = reset

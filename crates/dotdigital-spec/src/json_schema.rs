@@ -256,7 +256,13 @@ fn media_examples(spec: &Value, content: &Value, at: &str, found: &mut Vec<Examp
 }
 
 /// Follows a local `$ref` once, leaving anything else as it is.
-fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
+///
+/// ```
+/// let spec = serde_json::json!({"components": {"schemas": {"A": {"type": "string"}}}});
+/// let item = serde_json::json!({"$ref": "#/components/schemas/A"});
+/// assert_eq!(dotdigital_spec::resolve(&spec, &item)["type"], "string");
+/// ```
+pub fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
     item.get("$ref")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix('#'))
@@ -265,6 +271,10 @@ fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
 }
 
 /// Escapes a key for use in a JSON pointer (RFC 6901).
-fn escape(key: &str) -> String {
+///
+/// ```
+/// assert_eq!(dotdigital_spec::escape("/contacts/v3/{identifier}"), "~1contacts~1v3~1{identifier}");
+/// ```
+pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }

@@ -11,8 +11,10 @@
 #![warn(missing_docs)]
 
 mod json_schema;
+mod reach;
 
-pub use json_schema::{Example, SchemaDocument, examples, schema_document};
+pub use json_schema::{Example, SchemaDocument, escape, examples, resolve, schema_document};
+pub use reach::{Side, operations, reachable_schemas};
 
 /// Path of the spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/dotdigital-contacts.yaml";
@@ -21,7 +23,9 @@ pub const SPEC_PATH: &str = "openapi/dotdigital-contacts.yaml";
 ///
 /// The crate reads it through a symlink to `openapi/`, so the spec has one
 /// source in the repository, and `cargo package` puts a copy in the package.
-pub const SPEC_YAML: &str = include_str!("../dotdigital-contacts.yaml");
+/// When `DOTDIGITAL_CONTACTS_SPEC` names a file at build time, it is that
+/// file's text instead (`cargo xtask evolve` builds against changed copies).
+pub const SPEC_YAML: &str = include_str!(concat!(env!("OUT_DIR"), "/spec.yaml"));
 
 /// The spec could not be read as OpenAPI 3.0.
 #[derive(Debug)]

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use dotdigital_contacts::types;
-use dotdigital_contacts::{ContactsClient, Identifier, ImportOutcome};
+use dotdigital_contacts::{ContactsClient, Identifier};
 use dotdigital_sandbox::command_line::{ABOUT, AFTER_HELP, SandboxArgs};
 
 use failure::{Exit, Failure};
@@ -249,10 +249,7 @@ async fn import(client: &ContactsClient, args: ImportArgs) -> Result<Exit, Failu
     }
     import = import.lists(args.lists);
     let imported = import.send().await?;
-    let outcome = match imported.outcome {
-        ImportOutcome::Created => "created",
-        ImportOutcome::Updated => "updated",
-    };
+    let outcome = imported.outcome.as_str();
     print_json(&serde_json::json!({ "outcome": outcome, "contact": imported.contact }))
 }
 

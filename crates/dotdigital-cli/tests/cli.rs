@@ -321,7 +321,7 @@ async fn jsonl_rows_are_the_generated_request_type_whole_and_unknown_keys_fail_t
         lines[1]["error"]
             .as_str()
             .unwrap()
-            .contains("\"dataField\""),
+            .contains("dataField: not a property the spec has"),
         "{lines:?}"
     );
     assert_eq!(lines[2]["status"], "failed");

@@ -177,29 +177,29 @@ fn resolve<'a>(schemas: &'a Value, value: &'a Value) -> &'a Value {
 
 /// The struct field serialised under `property`.
 fn field<'a>(item: &'a syn::ItemStruct, property: &str) -> Option<&'a syn::Field> {
-    item.fields.iter().find(|field| {
-        let renamed = field
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("serde"))
-            .any(|attr| {
-                let mut is = false;
-                let _ = attr.parse_nested_meta(|meta| {
-                    if meta.path.is_ident("rename") {
-                        is |= meta.value()?.parse::<syn::LitStr>()?.value() == property;
-                    } else if meta.input.peek(syn::Token![=]) {
-                        meta.value()?.parse::<syn::Expr>()?;
-                    }
-                    Ok(())
-                });
-                is
-            });
-        renamed
-            || field
-                .ident
-                .as_ref()
-                .is_some_and(|i| i.to_string().trim_start_matches("r#") == property)
+    item.fields.iter().find(|field| match renamed(field) {
+        Some(wire) => wire == property,
+        None => field
+            .ident
+            .as_ref()
+            .is_some_and(|i| i.to_string().trim_start_matches("r#") == property),
     })
+}
+
+/// A field's `#[serde(rename = "…")]`.
+pub(crate) fn renamed(field: &syn::Field) -> Option<String> {
+    let mut found = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                found = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+    }
+    found
 }
 
 /// How a property is held.

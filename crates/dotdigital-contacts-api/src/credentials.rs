@@ -4,7 +4,9 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 
 /// An API user's Basic credentials and the optional integration token of a
-/// verified partner integration.
+/// verified partner integration, with the one setting that travels with them
+/// to every request: how much of an answer the client reads
+/// ([`with_answer_limit`](Self::with_answer_limit)).
 ///
 /// `Debug` never prints the password or the token.
 ///
@@ -21,7 +23,14 @@ pub struct Credentials {
     /// `None` if the credentials cannot form a header.
     pub(crate) authorization: Option<HeaderValue>,
     pub(crate) integration_token: Option<String>,
+    pub(crate) answer_limit: usize,
 }
+
+/// The most bytes of an answer the client reads unless told otherwise: a
+/// contact answer is a few KB, so 256 KiB leaves room for hundreds of data
+/// fields while a server that sends gigabytes costs a sync of 16 rows in
+/// flight at most 4 MiB.
+pub const DEFAULT_ANSWER_LIMIT: usize = 256 * 1024;
 
 impl Credentials {
     /// Basic credentials of an API user (its email address and password).
@@ -40,7 +49,15 @@ impl Credentials {
             api_user,
             authorization,
             integration_token: None,
+            answer_limit: DEFAULT_ANSWER_LIMIT,
         }
+    }
+
+    /// Reads at most `bytes` of an answer's body; a longer one fails the call
+    /// (the request was applied all the same). Default [`DEFAULT_ANSWER_LIMIT`].
+    pub fn with_answer_limit(mut self, bytes: usize) -> Self {
+        self.answer_limit = bytes;
+        self
     }
 
     /// Sends `x-ddg-integration-token` on every request that does not set it itself.
@@ -64,6 +81,7 @@ impl std::fmt::Debug for Credentials {
                 "integration_token",
                 &self.integration_token.as_ref().map(|_| "[redacted]"),
             )
+            .field("answer_limit", &self.answer_limit)
             .finish()
     }
 }

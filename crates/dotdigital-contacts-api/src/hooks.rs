@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 
-use progenitor_client::{ClientHooks, Error, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 use crate::{Client, Credentials};
@@ -49,6 +49,18 @@ impl ClientHooks<Credentials> for Client {
         Ok(())
     }
 
+    /// Sends the request; the answer's body is read through a limit, so a
+    /// server cannot make the client hold more than
+    /// [`Credentials::with_answer_limit`] bytes of it.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        Ok(limited(response, self.inner.answer_limit))
+    }
+
     async fn post<E>(
         &self,
         result: &reqwest::Result<reqwest::Response>,
@@ -70,6 +82,47 @@ impl ClientHooks<Credentials> for Client {
         Ok(())
     }
 }
+
+/// `response` whose body fails with [`AnswerTooLarge`] once more than `limit`
+/// bytes arrive. Status and headers are untouched.
+fn limited(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let response: http::Response<reqwest::Body> = response.into();
+    let response = response.map(|body| {
+        let body = http_body_util::BodyExt::map_err(
+            http_body_util::Limited::new(body, limit),
+            move |e| -> Box<dyn std::error::Error + Send + Sync> {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    Box::new(AnswerTooLarge { limit })
+                } else {
+                    e
+                }
+            },
+        );
+        reqwest::Body::wrap(body)
+    });
+    response.into()
+}
+
+/// An answer's body was longer than the client reads
+/// ([`Credentials::with_answer_limit`]); found in the source chain of the
+/// body's read error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for AnswerTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the answer is longer than the limit of {} bytes",
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for AnswerTooLarge {}
 
 /// Status and headers of the last answer received inside
 /// [`capture_response_head`].

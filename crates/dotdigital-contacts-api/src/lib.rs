@@ -4,8 +4,8 @@
 //! Most code should use the `dotdigital-contacts` wrapper instead. This crate
 //! adds to the generated code only what a spec cannot say: HTTP Basic
 //! credentials and the integration token on every request, no `api-version`
-//! header, and a way to see the status and headers of an answer whose body
-//! could not be read.
+//! header, a limit on how much of an answer is read, and a way to see the
+//! status and headers of an answer whose body could not be read.
 //!
 //! Requests are made with progenitor's builders, and so are the wire
 //! types: every struct and enum of [`types`] is `#[non_exhaustive]`, so a new
@@ -35,8 +35,8 @@
 mod credentials;
 mod hooks;
 
-pub use credentials::Credentials;
-pub use hooks::{ResponseHead, capture_response_head};
+pub use credentials::{Credentials, DEFAULT_ANSWER_LIMIT};
+pub use hooks::{AnswerTooLarge, ResponseHead, capture_response_head};
 pub use progenitor_client::{ClientInfo, Error, ResponseValue};
 
 #[allow(

@@ -190,6 +190,7 @@ pub struct ContactsClientBuilder {
     integration_token: Option<SecretString>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
+    max_answer_bytes: Option<usize>,
     retry: RetryPolicy,
     user_agent: Option<String>,
     on_retry: Option<OnRetry>,
@@ -236,6 +237,23 @@ impl ContactsClientBuilder {
     /// How long one attempt may take in all (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The most bytes of an answer the client reads (default
+    /// [`DEFAULT_ANSWER_LIMIT`](dotdigital_contacts_api::DEFAULT_ANSWER_LIMIT),
+    /// 256 KiB; a contact answer is a few KB). A longer answer fails the call
+    /// with [`Error::AnswerTooLarge`] and is never held in memory whole.
+    ///
+    /// ```
+    /// let client = dotdigital_contacts::ContactsClient::builder()
+    ///     .credentials("apiuser-1@apiconnector.com", "password")
+    ///     .max_answer_bytes(64 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), dotdigital_contacts::Error>(())
+    /// ```
+    pub fn max_answer_bytes(mut self, bytes: usize) -> Self {
+        self.max_answer_bytes = Some(bytes);
         self
     }
 
@@ -302,6 +320,9 @@ impl ContactsClientBuilder {
         }
 
         let mut credentials = Credentials::new(api_user, api_password.expose_secret());
+        if let Some(bytes) = self.max_answer_bytes {
+            credentials = credentials.with_answer_limit(bytes);
+        }
         if let Some(token) = &self.integration_token {
             // The generated type carries the spec's GUID pattern.
             token

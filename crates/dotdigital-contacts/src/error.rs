@@ -55,8 +55,10 @@ pub enum Error {
 
     /// A v3 error answer (`errorCode`, `description`, `details`).
     #[error(
-        "HTTP {status}: {error_code}: {description}{}",
-        details_suffix(details)
+        "HTTP {status}: {}: {}{}",
+        escaped(error_code),
+        escaped(description),
+        details_suffix(description, details)
     )]
     Api {
         /// The HTTP status.
@@ -73,7 +75,7 @@ pub enum Error {
     },
 
     /// A v2 error answer (`{"message": "… ERROR_…"}`).
-    #[error("HTTP {status}: {message}")]
+    #[error("HTTP {status}: {}", escaped(message))]
     ApiV2 {
         /// The HTTP status.
         status: StatusCode,
@@ -87,7 +89,10 @@ pub enum Error {
     },
 
     /// 401: the API user or password is wrong, or the user is disabled.
-    #[error("HTTP 401 unauthorized: {message} (check the API user and password)")]
+    #[error(
+        "HTTP 401 unauthorized: {} (check the API user and password)",
+        escaped(message)
+    )]
     Unauthorized {
         /// What the server said.
         message: String,
@@ -97,7 +102,10 @@ pub enum Error {
     },
 
     /// 403: access denied; most often the account lives in another region.
-    #[error("HTTP 403 forbidden: {message} (is the region right? accounts live in r1, r2 or r3)")]
+    #[error(
+        "HTTP 403 forbidden: {} (is the region right? accounts live in r1, r2 or r3)",
+        escaped(message)
+    )]
     Forbidden {
         /// What the server said.
         message: String,
@@ -107,7 +115,7 @@ pub enum Error {
     },
 
     /// 429: the API user's call-rate limit is exhausted (after any retries).
-    #[error("HTTP 429 rate limited: {message} ({rate_limit})")]
+    #[error("HTTP 429 rate limited: {} ({rate_limit})", escaped(message))]
     RateLimited {
         /// The `X-RateLimit-*` and `Retry-After` headers of the answer.
         rate_limit: RateLimit,
@@ -116,7 +124,7 @@ pub enum Error {
     },
 
     /// No answer: connection refused, reset, dropped or timed out.
-    #[error("transport error ({delivery:?}): {source}")]
+    #[error("transport error ({}): {source}", delivery.describe())]
     Transport {
         /// Whether the request may have been applied.
         delivery: Delivery,
@@ -125,17 +133,46 @@ pub enum Error {
         source: reqwest::Error,
     },
 
-    /// An answer this client does not expect (an undocumented status, or a
-    /// body that is not the documented JSON); status and body are kept.
-    #[error("unexpected HTTP {status}: {body}")]
+    /// An answer this client does not expect (an undocumented status, or an
+    /// error body that is not the documented JSON); status and body are kept.
+    #[error("unexpected HTTP {status}: {}", escaped(body))]
     UnexpectedResponse {
         /// The HTTP status.
         status: StatusCode,
-        /// The body as text (truncated to 4 KiB).
+        /// The body as text, cut to [`QUOTED_BODY_BYTES`] (the length is said at the end).
         body: String,
         /// The `X-RateLimit-*` headers of the answer, when it had them
         /// (boxed: they are rarely read, and the error stays small).
         rate_limit: Option<Box<RateLimit>>,
+    },
+
+    /// A success status whose body is not the documented JSON: cut off, or a
+    /// value the client's types cannot hold. The request was applied.
+    #[error(
+        "HTTP {status}: the request was applied, but its answer cannot be read: {}",
+        escaped(reason)
+    )]
+    UnreadableAnswer {
+        /// The HTTP status (a success).
+        status: StatusCode,
+        /// Where in the JSON, as a path (`channelProperties.email.status`;
+        /// `.` for the whole body), and what is wrong there.
+        reason: String,
+        /// The `X-RateLimit-*` headers of the answer, when it had them.
+        rate_limit: Option<Box<RateLimit>>,
+    },
+
+    /// An answer longer than the client reads
+    /// ([`ContactsClientBuilder::max_answer_bytes`](crate::ContactsClientBuilder::max_answer_bytes)).
+    /// Dotdigital received the request, so it may have been applied.
+    #[error(
+        "HTTP {status}: the answer is longer than the client's limit of {limit} bytes; the request was received and may have been applied"
+    )]
+    AnswerTooLarge {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
     },
 
     /// A request that can create a contact (a v2 PUT with id 0 or an id
@@ -155,11 +192,59 @@ pub enum Error {
     },
 }
 
-fn details_suffix(details: &[ErrorDetail]) -> String {
+/// How much of an unexpected body an error keeps: enough to recognise a
+/// gateway's page, never a whole answer.
+pub const QUOTED_BODY_BYTES: usize = 512;
+
+/// The details, each once: a detail that only repeats the description (the
+/// service often says the same thing twice) is left out.
+fn details_suffix(description: &str, details: &[ErrorDetail]) -> String {
     details
         .iter()
-        .map(|d| format!("; {}: {}", d.item, d.description))
+        .filter(|d| !description.contains(&d.description))
+        .map(|d| format!("; {}: {}", escaped(&d.item), escaped(&d.description)))
         .collect()
+}
+
+/// Text from the server with control characters escaped (`\u{1b}`), so an
+/// error printed to a terminal can never move its cursor or retitle it.
+pub(crate) fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `body` as text, cut at [`QUOTED_BODY_BYTES`] on a character boundary, with
+/// its full length said when it was cut.
+pub(crate) fn quoted_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(QUOTED_BODY_BYTES)]);
+    let text = text.trim_end_matches('\u{fffd}');
+    if body.len() > QUOTED_BODY_BYTES {
+        format!("{text}… ({} bytes in all)", body.len())
+    } else {
+        text.to_owned()
+    }
+}
+
+impl Delivery {
+    fn describe(self) -> &'static str {
+        match self {
+            Delivery::NotSent => "not sent",
+            Delivery::MaybeSent => "may have been applied",
+            Delivery::Sent => "sent",
+        }
+    }
 }
 
 impl Error {
@@ -182,7 +267,9 @@ impl Error {
         match self {
             Error::Api { status, .. }
             | Error::ApiV2 { status, .. }
-            | Error::UnexpectedResponse { status, .. } => Some(*status),
+            | Error::UnexpectedResponse { status, .. }
+            | Error::UnreadableAnswer { status, .. }
+            | Error::AnswerTooLarge { status, .. } => Some(*status),
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
@@ -233,11 +320,13 @@ impl Error {
             | Error::ApiV2 { rate_limit, .. }
             | Error::Unauthorized { rate_limit, .. }
             | Error::Forbidden { rate_limit, .. }
-            | Error::UnexpectedResponse { rate_limit, .. } => rate_limit.as_deref(),
+            | Error::UnexpectedResponse { rate_limit, .. }
+            | Error::UnreadableAnswer { rate_limit, .. } => rate_limit.as_deref(),
             Error::MaybeApplied { last, .. } => last.rate_limit(),
-            Error::Validation { .. } | Error::Configuration { .. } | Error::Transport { .. } => {
-                None
-            }
+            Error::Validation { .. }
+            | Error::Configuration { .. }
+            | Error::Transport { .. }
+            | Error::AnswerTooLarge { .. } => None,
         }
     }
 

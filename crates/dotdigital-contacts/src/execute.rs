@@ -2,11 +2,13 @@
 
 use std::future::Future;
 
-use dotdigital_contacts_api::{ResponseHead, ResponseValue, capture_response_head, types};
+use dotdigital_contacts_api::{
+    AnswerTooLarge, ResponseHead, ResponseValue, capture_response_head, types,
+};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::error::{Delivery, ErrorDetail};
+use crate::error::{Delivery, ErrorDetail, quoted_body};
 use crate::{ContactsClient, Error, RateLimit, Retrying};
 
 /// What repeating a request costs, which decides what may be retried
@@ -41,6 +43,7 @@ impl ContactsClient {
         mut call: F,
     ) -> Result<Answer<T>, Error>
     where
+        T: serde::de::DeserializeOwned,
         E: ErrorBody,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, dotdigital_contacts_api::Error<E>>>,
@@ -63,7 +66,7 @@ impl ContactsClient {
                 }
                 // Boxed, like the sleep below: only a failed attempt pays for
                 // it, and every caller's future stays small to move.
-                Err(error) => Box::pin(to_error(error, head)).await,
+                Err(error) => Box::pin(to_error::<T, E>(error, head)).await,
             };
             let may_repeat = error.is_retryable()
                 && (repeat != Repeat::OnlyIfNotApplied || error.certainly_not_applied());
@@ -170,8 +173,7 @@ fn by_status(status: StatusCode, headers: &HeaderMap, message: String) -> Option
 
 /// An answer whose body is not the documented JSON: keep status and text.
 fn undocumented(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
-    const KEEP: usize = 4096;
-    let text = String::from_utf8_lossy(&body[..body.len().min(KEEP)]).into_owned();
+    let text = quoted_body(body);
     // A v3-shaped error under an undocumented status (e.g. 500) is still one.
     if let Ok(parsed) = serde_json::from_slice::<types::ErrorResponse>(body) {
         return parsed.into_error(status, headers);
@@ -188,7 +190,45 @@ fn undocumented(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     })
 }
 
-async fn to_error<E: ErrorBody>(
+/// A success whose body is not `T`: where the JSON breaks, and how. Parsed
+/// again (only on this failure path) to find the path, which the generated
+/// client's error does not give.
+fn unreadable<T: serde::de::DeserializeOwned>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Error {
+    let reason = match serde_path_to_error::deserialize::<_, T>(
+        &mut serde_json::Deserializer::from_slice(body),
+    ) {
+        Ok(_) => "the generated client refused it, but it parses now".to_owned(),
+        Err(e) if e.inner().is_eof() => format!(
+            "the JSON is cut off after {} bytes ({})",
+            body.len(),
+            e.inner()
+        ),
+        Err(e) => format!("at `{}`: {}", e.path(), e.inner()),
+    };
+    Error::UnreadableAnswer {
+        status,
+        reason,
+        rate_limit: RateLimit::from_headers(headers).map(Box::new),
+    }
+}
+
+/// The limit a body read failed on, when that is why it failed.
+fn answer_limit(error: &reqwest::Error) -> Option<usize> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(too_large) = current.downcast_ref::<AnswerTooLarge>() {
+            return Some(too_large.limit);
+        }
+        source = current.source();
+    }
+    None
+}
+
+async fn to_error<T: serde::de::DeserializeOwned, E: ErrorBody>(
     error: dotdigital_contacts_api::Error<E>,
     head: Option<ResponseHead>,
 ) -> Error {
@@ -199,17 +239,25 @@ async fn to_error<E: ErrorBody>(
             response.into_inner().into_error(status, &headers)
         }
         Api::InvalidResponsePayload(body, _) => match head {
+            Some(head) if head.status.is_success() => {
+                unreadable::<T>(head.status, &head.headers, &body)
+            }
             Some(head) => undocumented(head.status, &head.headers, &body),
             None => Error::UnexpectedResponse {
                 status: StatusCode::OK,
-                body: String::from_utf8_lossy(&body).into_owned(),
+                body: quoted_body(&body),
                 rate_limit: None,
             },
         },
         Api::UnexpectedResponse(response) => {
             let (status, headers) = (response.status(), response.headers().clone());
-            let body = response.bytes().await.unwrap_or_default();
-            undocumented(status, &headers, &body)
+            match response.bytes().await {
+                Ok(body) => undocumented(status, &headers, &body),
+                Err(e) => match answer_limit(&e) {
+                    Some(limit) => Error::AnswerTooLarge { status, limit },
+                    None => undocumented(status, &headers, &[]),
+                },
+            }
         }
         Api::CommunicationError(source) => {
             let delivery = if source.is_connect() || source.is_builder() {
@@ -219,7 +267,17 @@ async fn to_error<E: ErrorBody>(
             };
             Error::Transport { delivery, source }
         }
-        Api::ResponseBodyError(source) | Api::InvalidUpgrade(source) => Error::Transport {
+        Api::ResponseBodyError(source) => match (answer_limit(&source), head) {
+            (Some(limit), Some(head)) => Error::AnswerTooLarge {
+                status: head.status,
+                limit,
+            },
+            _ => Error::Transport {
+                delivery: Delivery::Sent,
+                source,
+            },
+        },
+        Api::InvalidUpgrade(source) => Error::Transport {
             delivery: Delivery::Sent,
             source,
         },

@@ -9,6 +9,7 @@ use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateL
 
 /// Whether an import created the contact or changed an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ImportOutcome {
     /// 201: no contact had the identifier; a new one was created.
     Created,
@@ -16,8 +17,19 @@ pub enum ImportOutcome {
     Updated,
 }
 
+impl ImportOutcome {
+    /// `created` or `updated`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ImportOutcome::Created => "created",
+            ImportOutcome::Updated => "updated",
+        }
+    }
+}
+
 /// The answer to a successful import.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ImportedContact {
     /// Created or updated.
     pub outcome: ImportOutcome,
@@ -27,6 +39,30 @@ pub struct ImportedContact {
     pub rate_limit: Option<RateLimit>,
     /// How many attempts it took (1 without retries).
     pub attempts: u32,
+    headers: reqwest::header::HeaderMap,
+}
+
+impl ImportedContact {
+    /// Every header of the answer, including any the spec adds later
+    /// (`X-Request-Id`, say), with no change to this crate.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+    /// # let client = dotdigital_contacts::ContactsClient::builder()
+    /// #     .base_url(sandbox.base_url())
+    /// #     .credentials(sandbox.api_user(), sandbox.api_password())
+    /// #     .build()?;
+    /// use dotdigital_contacts::Identifier;
+    /// let imported = client.import_contact(Identifier::email("ann@example.com")).send().await?;
+    /// let content_type = imported.headers().get("content-type").and_then(|v| v.to_str().ok());
+    /// assert!(content_type.is_some_and(|t| t.starts_with("application/json")));
+    /// # Ok(()) }
+    /// ```
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
 }
 
 /// A consent record to append to the contact: the generated
@@ -296,7 +332,8 @@ impl ImportContact<'_> {
         self
     }
 
-    /// Adds the contact to a list (existing memberships stay); 1 to 100 lists per import.
+    /// Adds the contact to a list (existing memberships stay); the spec's
+    /// `maxItems` limits the lists per import (100 today), checked at send.
     pub fn list(mut self, list_id: i32) -> Self {
         self.body.lists.push(list_id);
         self
@@ -318,7 +355,8 @@ impl ImportContact<'_> {
         self
     }
 
-    /// Appends a consent record; 1 to 5 per import.
+    /// Appends a consent record; the spec's `maxItems` limits the records per
+    /// import (5 today), checked at send.
     pub fn consent_record(mut self, record: ConsentRecord) -> Self {
         self.consent_records.push(record);
         self
@@ -390,6 +428,17 @@ impl ImportContact<'_> {
                 Checked::MobileNumber(number) if !has_identifier(&body, "mobileNumber") => {
                     identifiers(&mut body)?.mobile_number = Some(number);
                 }
+                // A custom identifier too: a contact created by it holds it,
+                // so the same import again finds and updates that contact.
+                Checked::Other => {
+                    if let Identifier::Custom { name, value } = &self.identifier
+                        && !has_identifier(&body, name)
+                    {
+                        identifiers(&mut body)?
+                            .extra
+                            .insert(name.clone(), value.clone());
+                    }
+                }
                 _ => {}
             }
         }
@@ -424,29 +473,15 @@ impl ImportContact<'_> {
             })?;
         }
 
-        if body.lists.len() > 100 {
-            return Err(Error::validation(
-                "lists",
-                format!("at most 100 lists per import, got {}", body.lists.len()),
-            ));
-        }
         for (i, preference) in self.preferences.iter().enumerate() {
             let at = format!("preferences[{i}]");
             body.preferences
                 .push(validation::built(&at, preference.clone())?);
         }
-        if self.consent_records.len() > 5 {
-            return Err(Error::validation(
-                "consentRecords",
-                format!(
-                    "at most 5 consent records per import, got {}",
-                    self.consent_records.len()
-                ),
-            ));
-        }
         for (i, record) in self.consent_records.iter().enumerate() {
             body.consent_records.push(record.to_wire(i)?);
         }
+        validation::item_counts(&body)?;
         Ok(body)
     }
 
@@ -478,6 +513,7 @@ impl ImportContact<'_> {
             ImportOutcome::Updated
         };
         Ok(ImportedContact {
+            headers: answer.value.headers().clone(),
             outcome,
             contact: answer.value.into_inner(),
             rate_limit: answer.rate_limit,

@@ -14,9 +14,16 @@
 //! Input is checked against the documented limits before anything is sent;
 //! every failure is one [`Error`] that keeps the HTTP status, Dotdigital's
 //! code and message, the rate-limit headers, and whether the request may have
-//! been applied ([`Error::delivery`]). 429, 502, 503, 504 and transport errors
-//! are retried with bounded, jittered exponential backoff that honours the
-//! server's wait ([`RetryPolicy`]).
+//! been applied ([`Error::delivery`]). 429, 500, 502, 503, 504 and transport
+//! errors are retried, as far as repeating the request is safe, with bounded,
+//! jittered exponential backoff that honours the server's wait
+//! ([`RetryPolicy`]).
+//!
+//! Answers from a service newer than this client's spec still succeed: an
+//! enum value the spec does not list is kept as the enum's `Other` variant,
+//! and every header is readable ([`ImportedContact::headers`]). An answer is
+//! read up to [`ContactsClientBuilder::max_answer_bytes`] (256 KiB by default).
+//! Request bodies from JSON are read strictly by [`json`].
 //!
 //! The examples run against the local sandbox (`dotdigital-sandbox`), an
 //! emulator of both endpoints; against Dotdigital, build the client with
@@ -65,7 +72,7 @@
 //! let err = client.import_contact(Identifier::mobile_number("+44 7123 123123")).to_request().unwrap_err();
 //! assert!(err.to_string().contains("E.164"));
 //! let err = client.import_contact(Identifier::email("ann@example.com")).lists(0..101).to_request().unwrap_err();
-//! assert_eq!(err.to_string(), "invalid lists: at most 100 lists per import, got 101");
+//! assert_eq!(err.to_string(), "invalid lists: at most 100 items, got 101");
 //! ```
 #![warn(missing_docs)]
 
@@ -75,6 +82,7 @@ mod error;
 mod execute;
 mod identifier;
 mod import;
+pub mod json;
 mod rate_limit;
 mod retry;
 mod update;

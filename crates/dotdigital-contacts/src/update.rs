@@ -7,6 +7,7 @@ use crate::{ContactsClient, DataFieldValue, DataFields, Error, RateLimit, valida
 
 /// The answer to a successful v2 update.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UpdatedContact {
     /// The contact as stored (its `dataFields` list every field of the account).
     pub contact: types::ApiContact,
@@ -14,6 +15,14 @@ pub struct UpdatedContact {
     pub rate_limit: Option<RateLimit>,
     /// How many attempts it took.
     pub attempts: u32,
+    headers: reqwest::header::HeaderMap,
+}
+
+impl UpdatedContact {
+    /// Every header of the answer, including any the spec adds later.
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
 }
 
 /// A v2 update being prepared. Made by [`ContactsClient::update_contact`] or
@@ -150,6 +159,7 @@ impl UpdateContact<'_> {
             })
             .await?;
         Ok(UpdatedContact {
+            headers: answer.value.headers().clone(),
             contact: answer.value.into_inner(),
             rate_limit: answer.rate_limit,
             attempts: answer.attempts,

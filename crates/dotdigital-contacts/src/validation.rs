@@ -5,38 +5,20 @@ use dotdigital_contacts_api::types;
 
 use crate::Error;
 
-/// Identifier names (path `identifier`, custom identifier names): 1–50
-/// characters of `A-Z a-z 0-9 - _`.
+/// Identifier names (path `identifier`, custom identifier names), by the
+/// spec's own rule for the path parameter (its generated type's check).
 pub(crate) fn identifier_name(field: &str, name: &str) -> Result<(), Error> {
-    let length = name.chars().count();
-    if !(1..=50).contains(&length) {
-        return Err(Error::validation(
-            field,
-            format!("must be 1 to 50 characters, got {length}"),
-        ));
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-    {
-        return Err(Error::validation(
-            field,
-            format!("may hold only letters, digits, '-' and '_', got {bad:?}"),
-        ));
-    }
-    Ok(())
+    name.parse::<types::ImportContactIdentifier>()
+        .map(drop)
+        .map_err(|e| Error::validation(field, format!("{}: {e}", shown(name))))
 }
 
-/// Identifier values: 1–256 characters.
+/// Identifier values, by the spec's rule for the path parameter `value`.
 pub(crate) fn identifier_value(field: &str, value: &str) -> Result<(), Error> {
-    let length = value.chars().count();
-    if !(1..=256).contains(&length) {
-        return Err(Error::validation(
-            field,
-            format!("must be 1 to 256 characters, got {length}"),
-        ));
-    }
-    Ok(())
+    value
+        .parse::<types::ImportContactValue>()
+        .map(drop)
+        .map_err(|e| Error::validation(field, format!("{}: {e}", shown(value))))
 }
 
 /// An email address as the spec's `IdentifiersUpdate.email` defines it (its
@@ -45,30 +27,42 @@ pub(crate) fn email(field: &str, value: &str) -> Result<types::IdentifiersUpdate
     value.parse().map_err(|e| {
         Error::validation(
             field,
+            format!("{} is not an email address: {e}", shown(value)),
+        )
+    })
+}
+
+/// E.164 as the spec's `IdentifiersUpdate.mobileNumber` defines it. Spaces,
+/// dashes and brackets are rejected, not stripped: the client never guesses
+/// which digits were meant (`+44 7123 123123` must be sent as `447123123123`).
+pub(crate) fn mobile_number(
+    field: &str,
+    value: &str,
+) -> Result<types::IdentifiersUpdateMobileNumber, Error> {
+    value.parse().map_err(|e| {
+        let suggestion: String = value.chars().filter(char::is_ascii_digit).collect();
+        Error::validation(
+            field,
             format!(
-                "{value:?} is not an email address ({e}: 1 to 64 characters, one '@', a dotted domain, no spaces, at most 254 characters)"
+                "{} is not an E.164 mobile number: {e} (digits only, optionally after '+'; e.g. {suggestion:?})",
+                shown(value)
             ),
         )
     })
 }
 
-/// E.164 as the spec's `IdentifiersUpdate.mobileNumber` defines it: an
-/// optional `+`, then 7 to 15 digits, the first not 0. Spaces, dashes and
-/// brackets are rejected, not stripped: the client never guesses which
-/// digits were meant (`+44 7123 123123` must be sent as `447123123123`).
-pub(crate) fn mobile_number(
-    field: &str,
-    value: &str,
-) -> Result<types::IdentifiersUpdateMobileNumber, Error> {
-    value.parse().map_err(|_| {
-        let suggestion: String = value.chars().filter(char::is_ascii_digit).collect();
-        Error::validation(
-            field,
-            format!(
-                "{value:?} is not an E.164 mobile number (7 to 15 digits, the first not 0, optionally after '+', no spaces; e.g. {suggestion:?})"
-            ),
-        )
-    })
+/// A value quoted for an error: escaped, and cut when long (a limit's
+/// error must not repeat a megabyte of input).
+pub(crate) fn shown(value: &str) -> String {
+    const SHOWN: usize = 80;
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..cut],
+            value.chars().count()
+        ),
+        None => format!("{value:?}"),
+    }
 }
 
 /// Contact ids: digits only.
@@ -82,46 +76,21 @@ pub(crate) fn contact_id(field: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Finishes a value through its generated builder. The builder reports a bad
-/// or missing property by its Rust name; the error names it as the wire does,
-/// under `at` (e.g. `consentRecords[0].userAgent`).
+/// Finishes a value through its generated builder. The builder names a bad
+/// or missing property as the wire does (`userAgent: shorter than 1
+/// characters`: see `dotdigital-codegen`); the error puts it under `at`.
 pub(crate) fn built<T, B>(at: &str, builder: B) -> Result<T, Error>
 where
     T: TryFrom<B, Error = dotdigital_contacts_api::types::error::ConversionError>,
 {
-    T::try_from(builder).map_err(|e| {
-        let message = e.to_string();
-        let (property, reason) =
-            if let Some(rest) = message.strip_prefix("error converting supplied value for ") {
-                rest.split_once(": ").unwrap_or((rest, "invalid value"))
-            } else if let Some(property) = message.strip_prefix("no value supplied for ") {
-                (property, "is required")
-            } else {
-                return Error::validation(at, message);
-            };
-        let field = match at {
-            "" => wire_name(property),
-            _ => format!("{at}.{}", wire_name(property)),
-        };
-        Error::validation(field, reason)
-    })
+    T::try_from(builder).map_err(|e| Error::validation(at, e.to_string()))
 }
 
-/// `user_agent` -> `userAgent`: how typify names a camelCase property in Rust, undone.
-fn wire_name(rust_name: &str) -> String {
-    let mut out = String::with_capacity(rust_name.len());
-    let mut upper = false;
-    for c in rust_name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// A request's arrays against the spec's `minItems` and `maxItems` (checked
+/// by the generated code: the numbers are the spec's).
+pub(crate) fn item_counts(body: &types::ImportContactRequest) -> Result<(), Error> {
+    body.check_item_counts()
+        .map_err(|e| Error::validation(e.field.clone(), e.reason()))
 }
 
 #[cfg(test)]
@@ -183,7 +152,7 @@ mod tests {
             identifier_name("identifier", &"a".repeat(51))
                 .unwrap_err()
                 .to_string()
-                .contains("1 to 50")
+                .contains("longer than 50 characters")
         );
         assert!(identifier_name("identifier", "").is_err());
         assert!(identifier_name("identifier", "crm id").is_err());

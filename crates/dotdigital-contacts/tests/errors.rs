@@ -135,9 +135,10 @@ async fn a_500_keeps_its_status_and_body() {
 async fn a_success_status_with_an_unreadable_body_says_it_was_sent() {
     let err = import_error(Reply::text(200, "application/json", "{not json")).await;
     assert!(
-        matches!(&err, Error::UnexpectedResponse { status, .. } if status.as_u16() == 200),
+        matches!(&err, Error::UnreadableAnswer { status, .. } if status.as_u16() == 200),
         "{err:?}"
     );
+    assert!(err.to_string().contains("the request was applied"), "{err}");
     assert_eq!(err.delivery(), Delivery::Sent);
 }
 

@@ -210,3 +210,24 @@ async fn v2_update_replaces_and_the_explicit_reset_resets() {
         "v2 and v3 see one contact"
     );
 }
+
+#[tokio::test]
+async fn an_upsert_by_custom_identifier_is_idempotent() {
+    let (_sandbox, client) = connect(
+        Sandbox::builder().custom_identifier("crmId"),
+        RetryPolicy::none(),
+    )
+    .await;
+    let import = || {
+        client
+            .import_contact(Identifier::custom("crmId", "ABC123"))
+            .email("crm@example.com")
+            .set("FIRSTNAME", "Cy")
+    };
+    let first = import().send().await.unwrap();
+    assert_eq!(first.outcome, ImportOutcome::Created);
+    assert_eq!(first.contact.identifiers.extra["crmId"], "ABC123");
+    let second = import().send().await.unwrap();
+    assert_eq!(second.outcome, ImportOutcome::Updated);
+    assert_eq!(second.contact.contact_id, first.contact.contact_id);
+}

@@ -311,17 +311,11 @@ fn jsonl_row(number: u64, line: &str, identifier: &str) -> Row {
 }
 
 /// Reads an import request body (a JSONL row, a `--json` file) into the
-/// generated request type. A key the type does not have is an error that
-/// names it: with a typo (`dataField`) nothing would be imported.
+/// generated request type, strictly (the wrapper's [`json`](dotdigital_contacts::json)
+/// reader): a key the spec does not have, at any depth, is an error that
+/// names it, since with a typo (`dataField`) nothing would be imported.
 pub fn import_body(json: Value) -> Result<types::ImportContactRequest, String> {
-    let mut unknown = Vec::new();
-    let body = serde_ignored::deserialize(json, |path| unknown.push(path.to_string()))
-        .map_err(|e| e.to_string())?;
-    match unknown.as_slice() {
-        [] => Ok(body),
-        [key] => Err(format!("unknown key {key:?}")),
-        keys => Err(format!("unknown keys {}", keys.join(", "))),
-    }
+    dotdigital_contacts::json::import_request_from_value(json).map_err(|e| e.to_string())
 }
 
 /// The largest row number the input can have, to check a resumed report

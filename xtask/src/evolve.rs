@@ -16,6 +16,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::diff::{Level, Rust};
+use crate::end_to_end::{self, Probe};
 use crate::{Failure, cargo, diff};
 
 /// The name every probe property, value, parameter and header carries.
@@ -30,6 +31,19 @@ pub enum Edit {
     RemoveProperty { schema: String, property: String },
     /// A new value at the end of a component enum.
     AddEnumValue { schema: String },
+    /// A new value at the end of a request enum and of the response enums
+    /// that hold all its values (the service answers what it was sent).
+    AddRequestEnumValue {
+        request: String,
+        responses: Vec<String>,
+    },
+    /// A new optional property on a request object and on the response
+    /// object at the same path of the answer.
+    AddPropertyPair {
+        path: Vec<String>,
+        request: String,
+        response: String,
+    },
     /// The last value of a component enum removed.
     RemoveEnumValue { schema: String },
     /// A new optional query parameter on an operation.
@@ -57,6 +71,20 @@ impl std::fmt::Display for Edit {
                 write!(f, "{schema}.{property} removed")
             }
             Edit::AddEnumValue { schema } => write!(f, "new value in enum {schema}"),
+            Edit::AddRequestEnumValue { request, responses } => write!(
+                f,
+                "new value in request enum {request} (and in {})",
+                responses.join(", ")
+            ),
+            Edit::AddPropertyPair {
+                path,
+                request,
+                response,
+            } => write!(
+                f,
+                "new optional property at {} ({request} and {response})",
+                path.join(".")
+            ),
             Edit::RemoveEnumValue { schema } => write!(f, "value removed from enum {schema}"),
             Edit::AddQueryParameter { operation } => {
                 write!(f, "new optional query parameter on {operation}")
@@ -80,6 +108,21 @@ pub struct Case {
     /// `true`: must compile and pass with no hand edit. `false`: `xtask diff`
     /// must call it breaking (nothing is built).
     pub additive: bool,
+    /// What shows the change working end to end (the binaries built from the
+    /// spec with every additive change, run against each other).
+    pub end_to_end: EndToEnd,
+}
+
+/// How a change is shown to work, not only to compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndToEnd {
+    /// Not shown beyond compiling and the tests.
+    None,
+    /// By running the CLI against the sandbox (or a small server).
+    Run(Probe),
+    /// By a test of the crates that reads the spec it was built from, in the
+    /// `cargo test` of every additive change at once.
+    Test(&'static str),
 }
 
 /// The catalogue for `spec`: a new optional property on every object a
@@ -90,10 +133,11 @@ pub struct Case {
 /// enum value removed.
 pub fn catalogue(spec: &Value) -> Vec<Case> {
     let mut cases = Vec::new();
-    let mut additive = |edit| {
+    let mut additive = |edit, end_to_end| {
         cases.push(Case {
             edit,
             additive: true,
+            end_to_end,
         })
     };
     let request = reachable(spec, Side::Request);
@@ -108,61 +152,298 @@ pub fn catalogue(spec: &Value) -> Vec<Case> {
     };
     let objects = |names| having(names, Value::is_object, "properties");
     let enums = |names| having(names, Value::is_array, "enum");
+    let import = import_schemas(spec);
+    let probe_path = |mut path: Vec<String>| {
+        path.push(PROBE.to_owned());
+        path
+    };
     for name in objects(&request) {
-        additive(Edit::AddProperty {
-            schema: name,
-            required: false,
-        });
+        // The import body's own new property: a sync sends it, the sandbox
+        // stores it, the answer (whose schema gains it too) carries it back.
+        let end_to_end = match &import {
+            Some((body, _)) if *body == name => EndToEnd::Run(Probe::Property {
+                path: probe_path(Vec::new()),
+                value: "sent by a sync".to_owned(),
+            }),
+            _ => EndToEnd::None,
+        };
+        additive(
+            Edit::AddProperty {
+                schema: name,
+                required: false,
+            },
+            end_to_end,
+        );
+    }
+    if let Some((body, answer)) = &import
+        && let Some((path, request_object, response_object)) = nested_pair(spec, body, answer)
+    {
+        additive(
+            Edit::AddPropertyPair {
+                path: path.clone(),
+                request: request_object,
+                response: response_object,
+            },
+            EndToEnd::Run(Probe::Property {
+                path: probe_path(path),
+                value: "sent nested".to_owned(),
+            }),
+        );
     }
     for name in success_schemas(spec) {
-        additive(Edit::AddProperty {
-            schema: name,
-            required: false,
-        });
+        additive(
+            Edit::AddProperty {
+                schema: name,
+                required: false,
+            },
+            EndToEnd::None,
+        );
     }
-    if let Some(name) = enums(&response).into_iter().find(|n| !request.contains(n)) {
-        additive(Edit::AddEnumValue { schema: name });
+    // A new value the service answers: at a property of the import's answer
+    // when one holds a response-only enum.
+    let response_only: Vec<String> = enums(&response)
+        .into_iter()
+        .filter(|n| !request.contains(n))
+        .collect();
+    let answered = import.as_ref().and_then(|(_, answer)| {
+        property_holding(spec, answer, |name| {
+            response_only.contains(&name.to_owned())
+        })
+    });
+    match (answered, response_only.first()) {
+        (Some((property, name)), _) => additive(
+            Edit::AddEnumValue { schema: name },
+            EndToEnd::Run(Probe::ResponseValue {
+                path: vec![property],
+                value: PROBE.to_owned(),
+            }),
+        ),
+        (None, Some(name)) => additive(
+            Edit::AddEnumValue {
+                schema: name.clone(),
+            },
+            EndToEnd::None,
+        ),
+        (None, None) => {}
+    }
+    // A new value of a request enum the service answers back.
+    if let Some((body, _)) = &import
+        && let Some((edit, path)) =
+            echoed_request_enum(spec, body, &enums(&request), &enums(&response))
+    {
+        additive(
+            edit,
+            EndToEnd::Run(Probe::RequestValue {
+                path,
+                value: PROBE.to_owned(),
+            }),
+        );
+    }
+    // A new value of a query parameter's enum (the merge option).
+    if let Some(name) = query_enum(spec) {
+        additive(
+            Edit::AddEnumValue { schema: name },
+            EndToEnd::Run(Probe::MergeOption {
+                value: PROBE.to_owned(),
+            }),
+        );
     }
     for (operation, _) in operations(spec) {
-        additive(Edit::AddQueryParameter {
-            operation: operation.clone(),
-        });
-        additive(Edit::AddResponseHeader {
-            operation: operation.clone(),
-        });
+        additive(
+            Edit::AddQueryParameter {
+                operation: operation.clone(),
+            },
+            EndToEnd::None,
+        );
+        additive(
+            Edit::AddResponseHeader {
+                operation: operation.clone(),
+            },
+            EndToEnd::Test(
+                "dotdigital-contacts: every_header_the_spec_documents_on_a_success_is_readable",
+            ),
+        );
         if let Some(status) = free_error_status(spec, &operation) {
-            additive(Edit::AddErrorStatus { operation, status });
+            additive(Edit::AddErrorStatus { operation, status }, EndToEnd::None);
         }
     }
+    let breaking = |edit| Case {
+        edit,
+        additive: false,
+        end_to_end: EndToEnd::None,
+    };
     let request_objects = objects(&request);
     if let Some(first) = request_objects.first() {
         if let Some(property) = schema(spec, first)["properties"]
             .as_object()
             .and_then(|p| p.keys().next().cloned())
         {
-            cases.push(Case {
-                edit: Edit::RemoveProperty {
-                    schema: first.clone(),
-                    property,
-                },
-                additive: false,
-            });
-        }
-        cases.push(Case {
-            edit: Edit::AddProperty {
+            cases.push(breaking(Edit::RemoveProperty {
                 schema: first.clone(),
-                required: true,
-            },
-            additive: false,
-        });
+                property,
+            }));
+        }
+        cases.push(breaking(Edit::AddProperty {
+            schema: first.clone(),
+            required: true,
+        }));
     }
     if let Some(name) = enums(&request).into_iter().next() {
-        cases.push(Case {
-            edit: Edit::RemoveEnumValue { schema: name },
-            additive: false,
-        });
+        cases.push(breaking(Edit::RemoveEnumValue { schema: name }));
     }
     cases
+}
+
+/// The import operation's request body schema and success schema.
+fn import_schemas(spec: &Value) -> Option<(String, String)> {
+    let (_, op) = operations(spec)
+        .into_iter()
+        .find(|(id, _)| id == "importContact")?;
+    let named = |schema: &Value| {
+        schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned)
+    };
+    let body = op["requestBody"]["content"]
+        .as_object()?
+        .values()
+        .find_map(|media| named(&media["schema"]))?;
+    let answer = op["responses"]
+        .as_object()?
+        .iter()
+        .find_map(|(status, response)| {
+            status.starts_with('2').then(|| {
+                response["content"]
+                    .as_object()
+                    .and_then(|c| c.values().find_map(|media| named(&media["schema"])))
+            })?
+        })?;
+    Some((body, answer))
+}
+
+/// The named schema a property's schema refers to.
+fn ref_name(property: &Value) -> Option<&str> {
+    property["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+}
+
+/// The first object two levels below both `request` and `response` under the
+/// same property names (`channelProperties.email`), with both schemas' names.
+fn nested_pair(
+    spec: &Value,
+    request: &str,
+    response: &str,
+) -> Option<(Vec<String>, String, String)> {
+    let pairs = |request: &str, response: &str| -> Vec<(String, String, String)> {
+        schema(spec, request)["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, property)| {
+                let theirs = &schema(spec, response)["properties"][key.as_str()];
+                let (mine, theirs) = (ref_name(property)?, ref_name(theirs)?);
+                let objects = schema(spec, mine)["properties"].is_object()
+                    && schema(spec, theirs)["properties"].is_object();
+                objects.then(|| (key.clone(), mine.to_owned(), theirs.to_owned()))
+            })
+            .collect()
+    };
+    pairs(request, response)
+        .into_iter()
+        .find_map(|(outer, mine, theirs)| {
+            pairs(&mine, &theirs)
+                .into_iter()
+                .next()
+                .map(|(inner, request, response)| (vec![outer.clone(), inner], request, response))
+        })
+}
+
+/// A property of `object` whose schema is a named enum `wanted` accepts.
+fn property_holding(
+    spec: &Value,
+    object: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
+    schema(spec, object)["properties"]
+        .as_object()?
+        .iter()
+        .find_map(|(key, property)| {
+            ref_name(property)
+                .filter(|name| wanted(name))
+                .map(|name| (key.clone(), name.to_owned()))
+        })
+}
+
+/// A request enum with response enums holding all its values, and the path
+/// of the import body where it first appears.
+fn echoed_request_enum(
+    spec: &Value,
+    body: &str,
+    request_enums: &[String],
+    response_enums: &[String],
+) -> Option<(Edit, Vec<String>)> {
+    let values = |name: &str| -> BTreeSet<String> {
+        schema(spec, name)["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    request_enums.iter().find_map(|request| {
+        let mine = values(request);
+        let responses: Vec<String> = response_enums
+            .iter()
+            .filter(|r| !request_enums.contains(r) && mine.is_subset(&values(r)))
+            .cloned()
+            .collect();
+        if responses.is_empty() {
+            return None;
+        }
+        let path = path_to(spec, body, request, 3)?;
+        Some((
+            Edit::AddRequestEnumValue {
+                request: request.clone(),
+                responses,
+            },
+            path,
+        ))
+    })
+}
+
+/// The first property path (through named objects, at most `depth` deep)
+/// from `object` to a property whose schema is `target`.
+fn path_to(spec: &Value, object: &str, target: &str, depth: usize) -> Option<Vec<String>> {
+    let properties = schema(spec, object)["properties"].as_object()?;
+    for (key, property) in properties {
+        match ref_name(property) {
+            Some(name) if name == target => return Some(vec![key.clone()]),
+            Some(name) if depth > 1 => {
+                if let Some(mut rest) = path_to(spec, name, target, depth - 1) {
+                    rest.insert(0, key.clone());
+                    return Some(rest);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The named enum of the import's first query parameter that has one.
+fn query_enum(spec: &Value) -> Option<String> {
+    let (_, op) = operations(spec)
+        .into_iter()
+        .find(|(id, _)| id == "importContact")?;
+    op["parameters"]
+        .as_array()?
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| ref_name(&p["schema"]))
+        .find(|name| schema(spec, name)["enum"].is_array())
+        .map(str::to_owned)
 }
 
 /// `spec` with `edit` applied.
@@ -189,6 +470,23 @@ pub fn apply(spec: &Value, edit: &Edit) -> Result<Value, Failure> {
                 .ok_or_else(|| missing(&format!("{schema}.{property}")))?;
             if let Some(required) = target["required"].as_array_mut() {
                 required.retain(|r| r != property.as_str());
+            }
+        }
+        Edit::AddRequestEnumValue { request, responses } => {
+            for name in std::iter::once(request).chain(responses) {
+                schema_mut(&mut spec, name)
+                    .and_then(|s| s["enum"].as_array_mut())
+                    .ok_or_else(|| missing(&format!("enum {name}")))?
+                    .push(json!(PROBE));
+            }
+        }
+        Edit::AddPropertyPair {
+            request, response, ..
+        } => {
+            for name in [request, response] {
+                let target = schema_mut(&mut spec, name).ok_or_else(|| missing(name))?;
+                target["properties"][PROBE] =
+                    json!({"type": "string", "description": "Added by cargo xtask evolve."});
             }
         }
         Edit::AddEnumValue { schema } | Edit::RemoveEnumValue { schema } => {
@@ -250,6 +548,8 @@ pub struct Row {
     pub compiles: Option<cargo::Outcome>,
     /// For additive cases: `cargo test` of the hand-written crates.
     pub tests: Option<cargo::Outcome>,
+    /// For cases shown end to end: what the run saw, or what went wrong.
+    pub end_to_end: Option<Result<String, String>>,
 }
 
 impl Row {
@@ -258,6 +558,7 @@ impl Row {
         self.verdict_ok
             && self.compiles.as_ref().is_none_or(|o| o.success)
             && self.tests.as_ref().is_none_or(|o| o.success)
+            && self.end_to_end.as_ref().is_none_or(Result::is_ok)
     }
 }
 
@@ -311,6 +612,7 @@ pub fn run(root: &Path, scratch: &Path, build: Build) -> Result<(String, bool), 
             verdict_ok,
             compiles: None,
             tests: None,
+            end_to_end: None,
         };
         if row.case.additive && build != Build::Nothing {
             dotdigital_codegen::generate(&changed_text).map_err(|e| {
@@ -325,20 +627,59 @@ pub fn run(root: &Path, scratch: &Path, build: Build) -> Result<(String, bool), 
         let started = Instant::now();
         let (path, _) = write(scratch, "together", &together)?;
         let (compiles, tests) = check_and_test(root, &path, true)?;
+        let passed = tests.as_ref().is_some_and(|t| t.success);
         let row = Row {
             case: Case {
                 edit: Edit::Together(last_additive),
                 additive: true,
+                end_to_end: EndToEnd::None,
             },
             verdict: String::new(),
             verdict_ok: true,
             compiles,
             tests,
+            end_to_end: None,
         };
         progress(&row, started);
         rows.push(row);
+        if passed {
+            run_end_to_end(root, &path, &together, &mut rows)?;
+        }
     }
     Ok(render(&rows))
+}
+
+/// Runs the probes of every row against the binaries built from the spec
+/// with all additive changes (`together`), and records what each saw. A row
+/// shown by a test is shown when that run's tests passed.
+fn run_end_to_end(
+    root: &Path,
+    path: &Path,
+    together: &Value,
+    rows: &mut [Row],
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let probes: Vec<Probe> = rows
+        .iter()
+        .filter_map(|row| match &row.case.end_to_end {
+            EndToEnd::Run(probe) => Some(probe.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut results = end_to_end::run(root, path, together, &probes)?.into_iter();
+    for row in rows.iter_mut() {
+        row.end_to_end = match &row.case.end_to_end {
+            EndToEnd::Run(_) => results.next(),
+            EndToEnd::Test(test) => Some(Ok(format!("by the test {test}"))),
+            EndToEnd::None => None,
+        };
+    }
+    eprintln!(
+        "evolve: end to end, {} probes ({:.0} s)",
+        probes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `cargo check` of the hand-written crates against `spec`, then, if it
@@ -393,12 +734,17 @@ pub fn render(rows: &[Row]) -> (String, bool) {
         Some(_) => "NO",
     };
     let mut out = String::from(
-        "| change | expected | compiles | tests pass | xtask diff | as expected |\n|---|---|---|---|---|---|\n",
+        "| change | expected | compiles | tests pass | end to end | xtask diff | as expected |\n|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
+        let end_to_end = match &row.end_to_end {
+            None => "-".to_owned(),
+            Some(Ok(seen)) => format!("yes: {seen}"),
+            Some(Err(_)) => "NO".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             row.case.edit,
             if matches!(row.case.edit, Edit::Together(_)) {
                 "builds and passes the tests"
@@ -409,6 +755,7 @@ pub fn render(rows: &[Row]) -> (String, bool) {
             },
             mark(&row.compiles),
             mark(&row.tests),
+            end_to_end,
             row.verdict,
             if row.ok() { "yes" } else { "NO" },
         );
@@ -421,6 +768,9 @@ pub fn render(rows: &[Row]) -> (String, bool) {
                 out.push_str(&outcome.describe());
                 out.push('\n');
             }
+        }
+        if let Some(Err(why)) = &row.end_to_end {
+            let _ = writeln!(out, "  end to end: {why}");
         }
     }
     (out, all_ok)
@@ -510,6 +860,18 @@ fn reachable(spec: &Value, side: Side) -> BTreeSet<String> {
         }
     }
     found
+}
+
+/// The import's success schema first, then the other success schemas.
+pub(crate) fn success_schema_names(spec: &Value) -> Vec<String> {
+    let first: Vec<String> = import_schemas(spec)
+        .map(|(_, answer)| answer)
+        .into_iter()
+        .collect();
+    let rest = success_schemas(spec)
+        .into_iter()
+        .filter(|n| !first.contains(n));
+    first.iter().cloned().chain(rest).collect()
 }
 
 /// The schemas of the success responses, by name.

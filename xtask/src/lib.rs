@@ -18,6 +18,7 @@ pub mod build_cost;
 pub mod cargo;
 pub mod diff;
 pub mod diff_format;
+pub mod end_to_end;
 pub mod evolve;
 pub mod guarantees;
 pub mod model;

@@ -87,8 +87,10 @@ mod faults;
 mod gate;
 mod identifier;
 mod import;
+mod model;
 mod rate_limit;
 mod routes;
+mod schema;
 mod server;
 mod stats;
 mod store;
@@ -108,6 +110,7 @@ pub use config::{DEFAULT_API_PASSWORD, DEFAULT_API_USER, DataFieldType};
 
 use crate::app::App;
 use crate::config::{Config, DataField, MailingList};
+use crate::model::Model;
 
 /// The environment variable the sandbox commands read the API password from
 /// when `--api-password` is not given, so it stays out of the process list.
@@ -124,6 +127,8 @@ pub enum SandboxError {
     Bind(std::io::Error),
     /// The configuration is not usable; the message names the setting.
     Config(String),
+    /// The spec cannot drive the sandbox; the message says what is missing.
+    Spec(String),
     /// [`Sandbox::import_contact`] was refused, as the API would refuse it.
     Rejected {
         /// The HTTP status the API answers.
@@ -138,6 +143,7 @@ impl std::fmt::Display for SandboxError {
         match self {
             Self::Bind(e) => write!(f, "cannot listen: {e}"),
             Self::Config(e) => write!(f, "invalid sandbox configuration: {e}"),
+            Self::Spec(e) => write!(f, "the spec cannot drive the sandbox: {e}"),
             Self::Rejected { status, body } => write!(f, "contact refused with {status}: {body}"),
         }
     }
@@ -160,9 +166,31 @@ impl std::error::Error for SandboxError {
 pub struct SandboxBuilder {
     listen: SocketAddr,
     config: Config,
+    spec: Option<String>,
 }
 
 impl SandboxBuilder {
+    /// The spec text (OpenAPI YAML or JSON) the sandbox follows, instead of
+    /// the project's spec compiled into `dotdigital-spec`: how a test tries a
+    /// spec change. The sandbox reads from it, once at start, its operations,
+    /// identifier names, enum values, limits and answer schemas.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dotdigital_sandbox::{Sandbox, SandboxError};
+    ///
+    /// let sandbox = Sandbox::builder().spec(dotdigital_spec::SPEC_YAML).start().await?;
+    /// sandbox.shutdown().await;
+    /// let refused = Sandbox::builder().spec("openapi: 3.0.3\npaths: {}").start().await;
+    /// assert!(matches!(refused, Err(SandboxError::Spec(why)) if why.contains("importContact")));
+    /// # Ok(()) }
+    /// ```
+    pub fn spec(mut self, text: impl Into<String>) -> Self {
+        self.spec = Some(text.into());
+        self
+    }
+
     /// Where to listen; port 0 picks a free port.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
@@ -250,7 +278,9 @@ impl SandboxBuilder {
         // Anyone who can reach a sandbox off loopback could reset or
         // reconfigure it: there the admin routes need the API credentials.
         let guarded = !self.listen.ip().is_loopback();
-        let app = Arc::new(App::new(self.config, guarded).map_err(SandboxError::Config)?);
+        let text = self.spec.as_deref().unwrap_or(dotdigital_spec::SPEC_YAML);
+        let model = Model::new(text).map_err(SandboxError::Spec)?;
+        let app = Arc::new(App::new(self.config, model, guarded).map_err(SandboxError::Config)?);
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(SandboxError::Bind)?;
@@ -297,6 +327,7 @@ impl Sandbox {
         SandboxBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             config: Config::default(),
+            spec: None,
         }
     }
 
@@ -344,7 +375,7 @@ impl Sandbox {
     /// # Ok(()) }
     /// ```
     pub fn import_contact(&self, body: Value) -> Result<Value, SandboxError> {
-        admin::seed(&self.app, &body)
+        admin::seed(&self.app, body)
             .map(|imported| imported.contact)
             .map_err(|error| SandboxError::Rejected {
                 status: error.status.as_u16(),

@@ -5,9 +5,26 @@
 //! and `GET /v2/contacts/{id}` to observe and prepare state. v2 and v3 see
 //! the same contacts (v2 `id` = v3 `contactId`).
 //!
-//! It is an independent implementation: it shares the project's spec (for
-//! request validation) but none of the client's code, so it catches client
-//! bugs. Behaviour follows the "Sandbox semantics" table of the design.
+//! It is an independent implementation: it shares the project's spec but
+//! none of the client's code, so it catches client bugs. Behaviour follows
+//! the "Sandbox semantics" table of the design.
+//!
+//! **It follows the spec it is built from** (the project's, or the text given
+//! to [`SandboxBuilder::spec`]), parsed once at start: the request, parameter
+//! and answer schemas, the built-in identifiers, the merge options and the
+//! values answers can report all come from it. A contact is kept as what
+//! requests sent; hand-written rules apply only where Dotdigital documents
+//! behaviour: identifier lookup and the recycle bin, `null` clearing a data
+//! field, list membership, channel subscription rules (`verifiedDouble`, a
+//! challenged resubscribe), consent records appended with a
+//! `dateTimeCreated`, v2's full replace and its type resets, and the account
+//! checks (data fields, lists, custom identifiers). Any other property, at
+//! any depth, is stored as sent and answered wherever the answer schema has a
+//! place for it, so a new optional property round-trips with no sandbox
+//! edit. A value the spec allows but the sandbox has no behaviour for (a new
+//! merge option), or a value its answer could not report, is refused with
+//! 400 `sandbox:notEmulated` naming it, and changes nothing: every answer
+//! matches the answer schema of the spec the sandbox was built from.
 //!
 //! **It emulates Dotdigital, not our client.** Where the project's spec (the
 //! client's contract) is stricter on a request than Dotdigital's published
@@ -53,7 +70,8 @@
 //!   `X-RateLimit-*` headers. A window opens with the first call and lasts 60 s;
 //!   unauthenticated calls are not counted.
 //! - **Errors.** Schema violations are 400 `server:badRequest`, malformed JSON
-//!   400 `contacts:badJson` whose detail item is `line L, position P`.
+//!   400 `contacts:badJson` whose detail item is `line L, position P`; v2
+//!   answers a value it cannot emulate with the token `SANDBOX_NOT_EMULATED`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

@@ -278,10 +278,8 @@ fn answer(
     mut ruled: Map<String, Value>,
     sent: &Map<String, Value>,
 ) -> Value {
-    if !sent.is_empty()
-        && let Value::Object(extra) = schema::project(spec, schema, &Value::Object(sent.clone()))
-    {
-        schema::fill(&mut ruled, extra);
+    if !sent.is_empty() {
+        schema::fill(&mut ruled, schema::project_object(spec, schema, sent));
     }
     Value::Object(ruled)
 }

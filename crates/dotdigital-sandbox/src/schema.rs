@@ -99,14 +99,7 @@ pub(crate) fn project(spec: &Value, schema: &Value, value: &Value) -> Value {
     let resolved = resolve(spec, schema);
     match value {
         Value::Object(map) if describes_object(resolved) => {
-            let mut out = Map::new();
-            for (name, item) in map {
-                let place = property(spec, schema, name).or_else(|| additional(spec, schema));
-                if let Some(place) = place {
-                    out.insert(name.clone(), project(spec, place, item));
-                }
-            }
-            Value::Object(out)
+            Value::Object(project_object(spec, schema, map))
         }
         Value::Array(items) => match resolved.get("items") {
             Some(place) => items.iter().map(|v| project(spec, place, v)).collect(),
@@ -114,6 +107,22 @@ pub(crate) fn project(spec: &Value, schema: &Value, value: &Value) -> Value {
         },
         _ => value.clone(),
     }
+}
+
+/// [`project`] for an object.
+pub(crate) fn project_object(
+    spec: &Value,
+    schema: &Value,
+    map: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, item) in map {
+        let place = property(spec, schema, name).or_else(|| additional(spec, schema));
+        if let Some(place) = place {
+            out.insert(name.clone(), project(spec, place, item));
+        }
+    }
+    out
 }
 
 fn describes_object(schema: &Value) -> bool {

@@ -339,73 +339,33 @@ impl Channels {
         let Some(Value::Object(channels)) = body.get_mut("channelProperties") else {
             return Ok(Self::default());
         };
-        let mut take = |channel: &str, key: &str| {
-            channels
-                .get_mut(channel)
-                .and_then(Value::as_object_mut)
-                .and_then(|c| c.remove(key))
-                .and_then(|v| v.as_str().map(str::to_owned))
-        };
-        let email_type = take("email", "emailType");
-        let opt_in_type = take("email", "optInType");
-        let email_status = take("email", "status");
-        let sms_status = take("sms", "status");
-        let whatsapp_status = take("whatsApp", "status");
         let resubscribe_with_no_challenge = channels
             .get("email")
             .and_then(|e| e.pointer("/resubscribeOptions/resubscribeWithNoChallenge"))
             .and_then(Value::as_bool);
-        let reported = |value: Option<String>, pascal: bool, what: Reported, item: &str| {
-            let Some(value) = value else {
-                return Ok(None);
-            };
-            let stored = if pascal {
-                pascal_case(&value)
-            } else {
-                name(&value)
-            };
-            model
-                .reportable(what, stored)
-                .map_err(|why| ApiError::not_emulated(item, format!("'{value}': {why}")))?;
-            Ok(Some(stored))
-        };
-        let opt_in_type = match opt_in_type.as_deref() {
+        // v3 answers spell types in PascalCase, statuses as requests do.
+        let opt_in_type = match take_value(channels, "email", "optInType") {
             // Its rule stores `Double`, checked with the other rule values.
-            Some("verifiedDouble") => Some("VerifiedDouble"),
-            _ => reported(
-                opt_in_type,
-                true,
+            Some(value) if value == "verifiedDouble" => Some("VerifiedDouble"),
+            value => reported(
+                value,
+                pascal_case,
                 Reported::OptInType,
-                "channelProperties.email.optInType",
+                "email.optInType",
+                model,
             )?,
+        };
+        let mut reported_at = |channel: &str, key: &str, spell: fn(&str) -> Name, what| {
+            let value = take_value(channels, channel, key);
+            reported(value, spell, what, &format!("{channel}.{key}"), model)
         };
         Ok(Self {
-            email_type: reported(
-                email_type,
-                true,
-                Reported::EmailType,
-                "channelProperties.email.emailType",
-            )?,
+            email_type: reported_at("email", "emailType", pascal_case, Reported::EmailType)?,
             opt_in_type,
-            email_status: reported(
-                email_status,
-                false,
-                Reported::EmailStatus,
-                "channelProperties.email.status",
-            )?,
+            email_status: reported_at("email", "status", name, Reported::EmailStatus)?,
             resubscribe_with_no_challenge,
-            sms_status: reported(
-                sms_status,
-                false,
-                Reported::SmsStatus,
-                "channelProperties.sms.status",
-            )?,
-            whatsapp_status: reported(
-                whatsapp_status,
-                false,
-                Reported::WhatsAppStatus,
-                "channelProperties.whatsApp.status",
-            )?,
+            sms_status: reported_at("sms", "status", name, Reported::SmsStatus)?,
+            whatsapp_status: reported_at("whatsApp", "status", name, Reported::WhatsAppStatus)?,
         })
     }
 
@@ -438,6 +398,35 @@ impl Channels {
             contact.whatsapp_status = status;
         }
     }
+}
+
+/// Removes `channelProperties.{channel}.{key}` and returns it, when a string.
+fn take_value(channels: &mut Map<String, Value>, channel: &str, key: &str) -> Option<String> {
+    match channels.get_mut(channel)?.as_object_mut()?.remove(key)? {
+        Value::String(value) => Some(value),
+        _ => None,
+    }
+}
+
+/// A channel value in stored form, once every answer that shows it can.
+fn reported(
+    value: Option<String>,
+    spell: fn(&str) -> Name,
+    what: Reported,
+    at: &str,
+    model: &Model,
+) -> Result<Option<Name>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let stored = spell(&value);
+    model.reportable(what, stored).map_err(|why| {
+        ApiError::not_emulated(
+            format!("channelProperties.{at}"),
+            format!("'{value}': {why}"),
+        )
+    })?;
+    Ok(Some(stored))
 }
 
 /// Sets the identifiers sent; another contact holding one is a 409.

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
+use crate::identifier::{EMAIL, MOBILE_NUMBER};
 use crate::model::Model;
 
 /// An enum value as stored and reported (`"Html"`, `"subscribed"`). Values
@@ -186,10 +187,10 @@ impl Contact {
     fn identifiers(&self) -> Value {
         let mut identifiers = Map::new();
         if let Some(email) = &self.email {
-            identifiers.insert("email".into(), json!(email));
+            identifiers.insert(EMAIL.into(), json!(email));
         }
         if let Some(mobile) = &self.mobile_number {
-            identifiers.insert("mobileNumber".into(), json!(mobile));
+            identifiers.insert(MOBILE_NUMBER.into(), json!(mobile));
         }
         for (name, value) in &self.more().custom {
             identifiers.insert(name.clone(), json!(value));

@@ -37,11 +37,12 @@
 //!
 //! # Choices where Dotdigital is silent
 //!
-//! - **Identifiers.** `email` and `mobileNumber` follow the spec's
-//!   `IdentifiersUpdate` schemas, the rule the client checks too: an email of
-//!   1 to 64 characters, one `@`, a dotted domain, no ASCII space or control,
-//!   at most 254 characters, matched case-insensitively; a mobile number of 7
-//!   to 15 digits, the first not 0, after an optional `+`, stored without it.
+//! - **Identifiers.** The built-in identifiers are the properties of the
+//!   import request's `identifiers`; their values follow the spec's schemas
+//!   for them, the rule the client checks too. Today that is an email of 1 to
+//!   64 characters, one `@`, a dotted domain, no ASCII space or control, at
+//!   most 254 characters, matched case-insensitively; a mobile number of 7 to
+//!   15 digits, the first not 0, after an optional `+`, stored without it.
 //!   `contactId`: a positive integer (path only). Custom identifiers exist only
 //!   when configured, and match exactly. Identifiers are unique across active
 //!   and binned contacts. `sms.countryCode` is the ISO country libphonenumber

@@ -296,6 +296,25 @@ async fn a_request_enum_value_answers_cannot_report_is_not_emulated_and_changes_
 }
 
 #[tokio::test]
+async fn a_v2_type_value_answers_cannot_report_is_not_emulated_and_changes_nothing() {
+    let mut spec = spec().clone();
+    let v2_request = format!("{UPDATE}/requestBody/content/application~1json/schema");
+    let opt_in = schema_pointer(&spec, &v2_request, &["optInType"]);
+    add_enum_value(&mut spec, &opt_in, "Triple");
+    let api = Api::with_spec(spec).await;
+    let reply = api
+        .put_v2(
+            "0",
+            json!({"email": "john@example.com", "optInType": "Triple"}),
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(message.contains("'Triple'") && message.ends_with("SANDBOX_NOT_EMULATED"));
+    assert_eq!(api.sandbox.contact_count(), 0);
+}
+
+#[tokio::test]
 async fn a_sent_value_the_answer_schema_cannot_hold_is_not_emulated_and_changes_nothing() {
     let mut spec = spec().clone();
     add_property(

@@ -59,43 +59,33 @@ enum Api {
     V2,
 }
 
-/// Where answers show a stored value. v2 spells the email status in
-/// PascalCase (`PendingOptIn`) where v3 uses camelCase.
-const PLACES: [(Reported, Api, &[&str], bool); 10] = [
+/// Where answers show a stored value (a dotted path into the answer).
+const PLACES: [(Reported, Api, &str); 10] = [
     (
         Reported::EmailType,
         Api::V3,
-        &["channelProperties", "email", "emailType"],
-        false,
+        "channelProperties.email.emailType",
     ),
-    (Reported::EmailType, Api::V2, &["emailType"], false),
+    (Reported::EmailType, Api::V2, "emailType"),
     (
         Reported::OptInType,
         Api::V3,
-        &["channelProperties", "email", "optInType"],
-        false,
+        "channelProperties.email.optInType",
     ),
-    (Reported::OptInType, Api::V2, &["optInType"], false),
+    (Reported::OptInType, Api::V2, "optInType"),
     (
         Reported::EmailStatus,
         Api::V3,
-        &["channelProperties", "email", "status"],
-        false,
+        "channelProperties.email.status",
     ),
-    (Reported::EmailStatus, Api::V3, &["status"], false),
-    (Reported::EmailStatus, Api::V2, &["status"], true),
-    (
-        Reported::SmsStatus,
-        Api::V3,
-        &["channelProperties", "sms", "status"],
-        false,
-    ),
-    (Reported::SmsStatus, Api::V3, &["status"], false),
+    (Reported::EmailStatus, Api::V3, "status"),
+    (Reported::EmailStatus, Api::V2, "status"),
+    (Reported::SmsStatus, Api::V3, "channelProperties.sms.status"),
+    (Reported::SmsStatus, Api::V3, "status"),
     (
         Reported::WhatsAppStatus,
         Api::V3,
-        &["channelProperties", "whatsApp", "status"],
-        false,
+        "channelProperties.whatsApp.status",
     ),
 ];
 
@@ -115,8 +105,7 @@ const RULE_VALUES: [(Reported, &str); 7] = [
 struct Place {
     reported: Reported,
     api: Api,
-    path: String,
-    pascal: bool,
+    path: &'static str,
     /// `None`: the answer schema takes any value there.
     values: Option<Vec<String>>,
 }
@@ -146,17 +135,17 @@ impl Model {
         }
         let places = PLACES
             .iter()
-            .map(|&(reported, api, path, pascal)| {
+            .map(|&(reported, api, path)| {
                 let answer = match api {
                     Api::V3 => &import.answer_schema,
                     Api::V2 => &update.answer_schema,
                 };
+                let steps: Vec<&str> = path.split('.').collect();
                 Place {
                     reported,
                     api,
-                    path: path.join("."),
-                    pascal,
-                    values: schema::at(&spec, answer, path)
+                    path,
+                    values: schema::at(&spec, answer, &steps)
                         .and_then(|s| schema::enum_values(&spec, s)),
                 }
             })
@@ -228,7 +217,8 @@ impl Model {
     /// error says where it cannot and what it could show.
     pub fn reportable(&self, reported: Reported, value: &str) -> Result<(), String> {
         for place in self.places.iter().filter(|p| p.reported == reported) {
-            let shown = if place.pascal {
+            // v2 spells statuses in PascalCase (`PendingOptIn`) where v3 uses camelCase.
+            let shown = if place.api == Api::V2 && reported == Reported::EmailStatus {
                 crate::contact::upper_first(value)
             } else {
                 value.to_owned()

@@ -401,3 +401,38 @@ async fn answer_enums_split_into_schemas_of_their_own_change_nothing() {
     assert_eq!(reply.body["optInType"], "Double");
     assert_eq!(reply.body["status"], "PendingOptIn");
 }
+
+#[tokio::test]
+async fn a_new_built_in_identifier_is_checked_by_its_schema_unique_and_found_by_path() {
+    let mut spec = spec().clone();
+    add_property(
+        &mut spec,
+        &request(&["identifiers"]),
+        "externalId",
+        json!({"type": "string", "pattern": "^X[0-9]+$"}),
+    );
+    let api = Api::with_spec(spec).await;
+    let created = api
+        .create(
+            "ann@example.com",
+            json!({"identifiers": {"email": "ann@example.com", "externalId": "X1"}}),
+        )
+        .await;
+    assert_eq!(created["identifiers"]["externalId"], "X1");
+    let found = api.patch("externalId", "X1", "", json!({})).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["contactId"], created["contactId"]);
+    let wrong = api.patch("externalId", "Y1", "", json!({})).await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(wrong.body["errorCode"], "contacts:invalidId");
+    let taken = api
+        .patch(
+            "email",
+            "bob@example.com",
+            "",
+            json!({"identifiers": {"email": "bob@example.com", "externalId": "X1"}}),
+        )
+        .await;
+    assert_eq!(taken.status, 409);
+    assert_eq!(taken.items(), ["identifiers.externalId"]);
+}

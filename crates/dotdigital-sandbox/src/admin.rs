@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::config::ConfigChange;
 use crate::error::{ApiError, json_response};
+use crate::identifier::{EMAIL, MOBILE_NUMBER};
 use crate::import::{self, MergeOption};
 use crate::routes::read_json;
 
@@ -51,7 +52,7 @@ async fn change_config(State(app): State<Arc<App>>, body: Body) -> Response {
             .map_err(|e| ApiError::field("server:badRequest", "body", e.to_string()))?;
         let next = app
             .config()
-            .changed(change)
+            .changed(change, app.model())
             .map_err(|e| ApiError::field("server:badRequest", "config", e))?;
         app.set_config(next);
         Ok::<_, ApiError>(json!(*app.config()))
@@ -74,7 +75,7 @@ async fn seed_contact(State(app): State<Arc<App>>, body: Body) -> Response {
         let body = read_json(body)
             .await
             .map_err(|_| ApiError::field("server:badRequest", "body", "must be a JSON object"))?;
-        seed(&app, &body)
+        seed(&app, body)
     };
     match result.await {
         Ok(imported) => json_response(imported.status, &imported.contact),
@@ -84,11 +85,11 @@ async fn seed_contact(State(app): State<Arc<App>>, body: Body) -> Response {
 
 /// Imports `body` keyed by its email (else its mobile number), as a v3
 /// `PATCH` with `merge-option=overwrite` would.
-pub(crate) fn seed(app: &App, body: &Value) -> Result<import::Imported, ApiError> {
-    let key = ["email", "mobileNumber"].into_iter().find_map(|name| {
+pub(crate) fn seed(app: &App, body: Value) -> Result<import::Imported, ApiError> {
+    let key = [EMAIL, MOBILE_NUMBER].into_iter().find_map(|name| {
         body.pointer(&format!("/identifiers/{name}"))
             .and_then(Value::as_str)
-            .map(|value| (name, value))
+            .map(|value| (name, value.to_owned()))
     });
     let Some((identifier, value)) = key else {
         return Err(ApiError::field(
@@ -97,5 +98,5 @@ pub(crate) fn seed(app: &App, body: &Value) -> Result<import::Imported, ApiError
             "must carry email or mobileNumber",
         ));
     };
-    import::import(app, identifier, value, MergeOption::Overwrite, body)
+    import::import(app, identifier, &value, MergeOption::Overwrite, body)
 }

@@ -5,17 +5,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::config::Config;
 use crate::faults::FaultDice;
+use crate::model::Model;
 use crate::rate_limit::RateWindow;
 use crate::stats::Stats;
 use crate::store::Store;
-use crate::validate::Validators;
 
 /// Everything a request handler needs.
 #[derive(Debug)]
 pub(crate) struct App {
     config: RwLock<Arc<Config>>,
     store: Mutex<Store>,
-    pub validators: Validators,
+    model: Model,
     rate: Mutex<RateWindow>,
     faults: Mutex<FaultDice>,
     stats: Mutex<Stats>,
@@ -24,14 +24,18 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub fn new(config: Config, admin_needs_credentials: bool) -> Result<Self, String> {
-        config.check()?;
+    pub fn new(
+        config: Config,
+        model: Model,
+        admin_needs_credentials: bool,
+    ) -> Result<Self, String> {
+        config.check(&model)?;
         Ok(Self {
             admin_needs_credentials,
             faults: Mutex::new(FaultDice::new(config.faults.seed)),
             config: RwLock::new(Arc::new(config)),
             store: Mutex::default(),
-            validators: Validators::from_spec()?,
+            model,
             rate: Mutex::default(),
             stats: Mutex::default(),
         })
@@ -48,6 +52,11 @@ impl App {
     pub fn set_config(&self, config: Config) {
         *lock(&self.faults) = FaultDice::new(config.faults.seed);
         *self.config.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(config);
+    }
+
+    /// The spec, as parsed when the sandbox started.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     pub fn store(&self) -> MutexGuard<'_, Store> {

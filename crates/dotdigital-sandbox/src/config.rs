@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Model;
+
 /// Default API user name, as in Dotdigital's own samples.
 pub const DEFAULT_API_USER: &str = "demo@apiconnector.com";
 /// Default API password (8+ characters with a non-letter, as Dotdigital requires).
@@ -149,7 +151,7 @@ pub(crate) struct ConfigChange {
 
 impl Config {
     /// Applies `change` to a copy and checks the result.
-    pub(crate) fn changed(&self, change: ConfigChange) -> Result<Config, String> {
+    pub(crate) fn changed(&self, change: ConfigChange, model: &Model) -> Result<Config, String> {
         let mut next = self.clone();
         if let Some(fields) = change.data_fields {
             next.data_fields = fields;
@@ -169,12 +171,12 @@ impl Config {
         if let Some(faults) = change.faults {
             next.faults = faults;
         }
-        next.check()?;
+        next.check(model)?;
         Ok(next)
     }
 
     /// Checks that the configuration is usable; the message names the field.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self, model: &Model) -> Result<(), String> {
         if self.api_user.is_empty() || self.api_password.is_empty() {
             return Err("apiUser and apiPassword must not be empty".to_owned());
         }
@@ -201,9 +203,7 @@ impl Config {
                     "customIdentifiers[{i}] '{name}' must match ^[-A-Za-z0-9_]{{1,50}}$"
                 ));
             }
-            if ["contactId", "email", "mobileNumber"].contains(&name.as_str())
-                || self.custom_identifiers[..i].contains(name)
-            {
+            if model.is_builtin_identifier(name) || self.custom_identifiers[..i].contains(name) {
                 return Err(format!(
                     "customIdentifiers[{i}] '{name}' is a built-in identifier or a duplicate"
                 ));

@@ -1,12 +1,14 @@
 //! The stored contact and how v3 (`Contact`) and v2 (`ApiContact`) show it.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
+use crate::identifier::{EMAIL, MOBILE_NUMBER};
+use crate::model::Model;
 
 /// An enum value as stored and reported (`"Html"`, `"subscribed"`). Values
 /// with a rule of their own (`verifiedDouble`, resubscribing, `pendingOptIn`)
@@ -32,33 +34,30 @@ pub(crate) fn name(value: &str) -> Name {
 /// answers in PascalCase (`VerifiedDouble`); v2 spells statuses in
 /// PascalCase (`PendingOptIn`) where v3 uses camelCase.
 pub(crate) fn pascal_case(value: &str) -> Name {
-    let mut chars = value.chars();
-    match chars.next() {
-        Some(first) => name(&format!("{}{}", first.to_uppercase(), chars.as_str())),
-        None => name(value),
-    }
+    name(&upper_first(value))
 }
 
-/// A consent record with the time the sandbox stored it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct StoredConsent {
-    pub text: String,
-    pub date_time_consented: String,
-    pub url: String,
-    pub ip_address: String,
-    pub user_agent: String,
-    pub date_time_created: DateTime<Utc>,
+/// `value` with its first character in upper case.
+pub(crate) fn upper_first(value: &str) -> String {
+    let mut chars = value.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
 
 /// The parts of a contact most contacts do not have.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct More {
-    /// Custom identifier name to value.
+    /// Identifier name to value, for identifiers other than email and mobile number.
     pub custom: Vec<(String, String)>,
     pub lists: Vec<i32>,
-    /// Preference id to opted-in.
-    pub preferences: Vec<(i32, bool)>,
-    pub consent_records: Vec<StoredConsent>,
+    /// What v3 requests sent that no rule reads into a field of its own,
+    /// merged request by request: properties at any depth, and the
+    /// `preferences` and `consentRecords`, which rules merge and append.
+    pub sent: Map<String, Value>,
+    /// The same for v2 requests; a v2 update replaces it whole.
+    pub v2_sent: Map<String, Value>,
 }
 
 /// One contact. `binned` contacts are in the recycle bin.
@@ -126,14 +125,9 @@ impl Contact {
         }
     }
 
-    /// Custom identifiers, lists, preferences and consent records.
+    /// Custom identifiers, lists and what requests sent beyond the rules.
     pub fn more(&self) -> &More {
-        static NONE: More = More {
-            custom: Vec::new(),
-            lists: Vec::new(),
-            preferences: Vec::new(),
-            consent_records: Vec::new(),
-        };
+        static NONE: LazyLock<More> = LazyLock::new(More::default);
         self.more.as_deref().unwrap_or(&NONE)
     }
 
@@ -152,18 +146,61 @@ impl Contact {
         self.sms_status
     }
 
-    /// The v3 `Contact` shape.
-    pub fn to_v3(&self, config: &Config) -> Value {
+    /// The v3 `Contact` shape: what the rules give, completed with what v3
+    /// requests sent wherever the answer schema has a place for it.
+    pub fn to_v3(&self, config: &Config, model: &Model) -> Value {
+        let mut ruled = Map::new();
+        ruled.insert("contactId".into(), json!(self.id));
+        ruled.insert("status".into(), json!(self.status()));
+        ruled.insert("created".into(), json!(timestamp(self.created)));
+        ruled.insert("updated".into(), json!(timestamp(self.updated)));
+        ruled.insert("identifiers".into(), self.identifiers());
+        ruled.insert(
+            "dataFields".into(),
+            Value::Object(self.all_data_fields(config).collect()),
+        );
+        ruled.insert("channelProperties".into(), self.channels());
+        ruled.insert("lists".into(), self.lists(config));
+        let mut answer = model.v3_answer(ruled, &self.more().sent);
+        // Dotdigital's description gives `consentRecords` no minimum, so an
+        // empty list is shown; `preferences` has at least one item, so it
+        // shows only once a request sent some.
+        if let Some(answer) = answer.as_object_mut() {
+            answer.entry("consentRecords").or_insert_with(|| json!([]));
+        }
+        // A channel exists only with its identifier, whatever was sent for it.
+        if let Some(channels) = answer
+            .get_mut("channelProperties")
+            .and_then(Value::as_object_mut)
+        {
+            if self.email.is_none() {
+                channels.remove("email");
+            }
+            if self.mobile_number.is_none() {
+                channels.remove("sms");
+                channels.remove("whatsApp");
+            }
+        }
+        answer
+    }
+
+    fn identifiers(&self) -> Value {
         let mut identifiers = Map::new();
         if let Some(email) = &self.email {
-            identifiers.insert("email".into(), json!(email));
+            identifiers.insert(EMAIL.into(), json!(email));
         }
         if let Some(mobile) = &self.mobile_number {
-            identifiers.insert("mobileNumber".into(), json!(mobile));
+            identifiers.insert(MOBILE_NUMBER.into(), json!(mobile));
         }
         for (name, value) in &self.more().custom {
             identifiers.insert(name.clone(), json!(value));
         }
+        Value::Object(identifiers)
+    }
+
+    /// Channels as Dotdigital reports them; a binned contact's are `binned`
+    /// (WhatsApp has no such status and shows `noSubscription`).
+    fn channels(&self) -> Value {
         let mut channels = Map::new();
         if self.email.is_some() {
             let status = if self.binned {
@@ -180,21 +217,24 @@ impl Contact {
                 }),
             );
         }
-        if self.mobile_number.is_some() {
+        if let Some(mobile) = &self.mobile_number {
             let (sms, whatsapp) = if self.binned {
                 ("binned", "noSubscription")
             } else {
                 (self.sms_status, self.whatsapp_status)
             };
-            let country = self.mobile_number.as_deref().map(country_code);
             channels.insert(
                 "sms".into(),
-                json!({ "countryCode": country, "status": sms }),
+                json!({ "countryCode": country_code(mobile), "status": sms }),
             );
             channels.insert("whatsApp".into(), json!({ "status": whatsapp }));
         }
-        let lists: Vec<Value> = self
-            .more()
+        Value::Object(channels)
+    }
+
+    /// Memberships with the list names of the account.
+    fn lists(&self, config: &Config) -> Value {
+        self.more()
             .lists
             .iter()
             .map(|id| {
@@ -203,61 +243,27 @@ impl Contact {
                     .map_or_else(|| format!("List {id}"), |list| list.name.clone());
                 json!({ "id": id, "name": name, "status": "subscribed" })
             })
-            .collect();
-        let preferences: Vec<Value> = self
-            .more()
-            .preferences
-            .iter()
-            .map(|(id, opted_in)| json!({ "id": id, "isOptedIn": opted_in }))
-            .collect();
-        let consent_records: Vec<Value> = self
-            .more()
-            .consent_records
-            .iter()
-            .map(|record| {
-                json!({
-                    "text": record.text,
-                    "dateTimeConsented": record.date_time_consented,
-                    "url": record.url,
-                    "ipAddress": record.ip_address,
-                    "userAgent": record.user_agent,
-                    "dateTimeCreated": timestamp(record.date_time_created),
-                })
-            })
-            .collect();
-        let mut contact = json!({
-            "contactId": self.id,
-            "status": self.status(),
-            "created": timestamp(self.created),
-            "updated": timestamp(self.updated),
-            "identifiers": identifiers,
-            "dataFields": self.all_data_fields(config).collect::<Map<_, _>>(),
-            "channelProperties": channels,
-            "lists": lists,
-            "consentRecords": consent_records,
-        });
-        // Dotdigital's description gives `preferences` at least one item:
-        // with none, the property is left out.
-        if !preferences.is_empty() {
-            contact["preferences"] = Value::Array(preferences);
-        }
-        contact
+            .collect()
     }
 
     /// The v2 `ApiContact` shape: every account data field, `null` when unset.
-    pub fn to_v2(&self, config: &Config) -> Value {
+    pub fn to_v2(&self, config: &Config, model: &Model) -> Value {
         let data_fields: Vec<Value> = self
             .all_data_fields(config)
             .map(|(key, value)| json!({ "key": key, "value": value }))
             .collect();
-        json!({
+        let ruled = json!({
             "id": self.id,
             "email": self.email.as_deref().unwrap_or_default(),
             "optInType": self.opt_in_type,
             "emailType": self.email_type,
             "dataFields": data_fields,
             "status": pascal_case(self.email_status),
-        })
+        });
+        match ruled {
+            Value::Object(ruled) => model.v2_answer(ruled, &self.more().v2_sent),
+            other => other,
+        }
     }
 
     /// Every configured data field with this contact's value or `null`.

@@ -5,6 +5,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+/// The error code of a request the sandbox cannot emulate faithfully.
+pub(crate) const NOT_EMULATED: &str = "sandbox:notEmulated";
+
 /// One item of a v3 error: the field concerned and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Detail {
@@ -61,6 +64,31 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             code: "server:badRequest",
             description: "The request does not match the API's schema".to_owned(),
+            details,
+        }
+    }
+
+    /// A 400 for a value the spec allows but the sandbox has no behaviour
+    /// for, or cannot answer: it says so rather than guess.
+    pub fn not_emulated(item: impl Into<String>, description: impl Into<String>) -> Self {
+        let detail = Detail::new(item, description);
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: NOT_EMULATED,
+            description: format!(
+                "The sandbox does not emulate this: {}: {}",
+                detail.item, detail.description
+            ),
+            details: vec![detail],
+        }
+    }
+
+    /// A 400 for a request whose answer would break the spec's answer schema.
+    pub fn unanswerable(details: Vec<Detail>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: NOT_EMULATED,
+            description: "The sandbox does not emulate this request: its answer would not match the spec's answer schema".to_owned(),
             details,
         }
     }

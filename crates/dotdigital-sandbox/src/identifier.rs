@@ -1,64 +1,27 @@
 //! Contact identifiers: which names exist and which values each accepts.
 //!
-//! Rules (where Dotdigital is silent, these are the sandbox's choices):
-//! - `email` and `mobileNumber`: the spec's schemas for
-//!   `IdentifiersUpdate.email` and `.mobileNumber` (pattern and length), the
-//!   very rule the client checks, wherever such a value appears (path, body,
-//!   v2 `email`). Emails match case-insensitively and are stored as sent;
-//!   mobile numbers are stored and matched without the `+`.
-//! - `contactId`: decimal digits (a positive integer), path only.
-//! - a custom identifier: any non-empty string of at most 256 characters,
-//!   matched exactly; only names configured for the account exist.
+//! The built-in identifiers are the properties of the import request's
+//! `identifiers` in the spec, plus `contactId` (path only); their values
+//! follow the spec's schema for them, the very rule the client checks,
+//! wherever such a value appears (path, body, v2 `email`). Two have rules of
+//! their own, as Dotdigital has: emails match case-insensitively (stored as
+//! sent), mobile numbers are stored and matched without the `+`. Where
+//! Dotdigital is silent, the sandbox's choices:
+//! - `contactId`: decimal digits (a positive integer);
+//! - a custom identifier exists only when configured for the account, and
+//!   takes any value the path's `value` parameter takes; like any built-in
+//!   identifier without a rule of its own, it matches exactly.
 
-use std::sync::LazyLock;
-
-use jsonschema::Validator;
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::model::{CONTACT_ID, Model};
 
-/// The spec's schemas for an email and a mobile number.
-struct Rules {
-    email: Validator,
-    mobile_number: Validator,
-}
-
-static RULES: LazyLock<Result<Rules, String>> = LazyLock::new(|| {
-    let spec = dotdigital_spec::to_json(dotdigital_spec::SPEC_YAML).map_err(|e| e.to_string())?;
-    let compile = |property: &str| {
-        let pointer = format!("/components/schemas/IdentifiersUpdate/properties/{property}");
-        let schema = spec
-            .pointer(&pointer)
-            .ok_or_else(|| format!("the spec has no {pointer}"))?;
-        let document = dotdigital_spec::schema_document(&spec, schema);
-        jsonschema::options()
-            .build(&document.0)
-            .map_err(|e| format!("{pointer} does not compile: {e}"))
-    };
-    Ok(Rules {
-        email: compile("email")?,
-        mobile_number: compile("mobileNumber")?,
-    })
-});
-
-/// Compiles the identifier rules from the spec; the sandbox calls it at start,
-/// so a spec without them fails there rather than on a request.
-pub(crate) fn check_rules() -> Result<(), String> {
-    RULES.as_ref().map(drop).map_err(Clone::clone)
-}
-
-fn is_email(value: &str) -> bool {
-    RULES
-        .as_ref()
-        .is_ok_and(|rules| rules.email.is_valid(&Value::from(value)))
-}
-
-fn is_mobile_number(value: &str) -> bool {
-    RULES
-        .as_ref()
-        .is_ok_and(|rules| rules.mobile_number.is_valid(&Value::from(value)))
-}
+/// The identifier whose contacts have an email channel.
+pub(crate) const EMAIL: &str = "email";
+/// The identifier whose contacts have SMS and WhatsApp channels.
+pub(crate) const MOBILE_NUMBER: &str = "mobileNumber";
 
 /// An identifier name, as used in the path or in `identifiers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,45 +29,46 @@ pub(crate) enum Identifier {
     ContactId,
     Email,
     MobileNumber,
-    Custom(String),
+    /// Another built-in identifier of the spec, or a custom one of the account.
+    Other(String),
 }
 
 impl Identifier {
-    /// The identifier called `name` in this account, if there is one.
-    pub fn named(name: &str, config: &Config) -> Option<Self> {
+    /// The identifier called `name`, if the spec or the account has one.
+    pub fn named(name: &str, config: &Config, model: &Model) -> Option<Self> {
         match name {
-            "contactId" => Some(Self::ContactId),
-            "email" => Some(Self::Email),
-            "mobileNumber" => Some(Self::MobileNumber),
-            custom => config
-                .custom_identifiers
-                .iter()
-                .any(|known| known == custom)
-                .then(|| Self::Custom(custom.to_owned())),
+            CONTACT_ID => Some(Self::ContactId),
+            EMAIL => Some(Self::Email),
+            MOBILE_NUMBER => Some(Self::MobileNumber),
+            other => (model.identifier_rule(other).is_some()
+                || config.custom_identifiers.iter().any(|known| known == other))
+            .then(|| Self::Other(other.to_owned())),
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
-            Self::ContactId => "contactId",
-            Self::Email => "email",
-            Self::MobileNumber => "mobileNumber",
-            Self::Custom(name) => name,
+            Self::ContactId => CONTACT_ID,
+            Self::Email => EMAIL,
+            Self::MobileNumber => MOBILE_NUMBER,
+            Self::Other(name) => name,
         }
     }
 
     /// Checks `value` and returns it in stored form (mobile numbers without `+`).
     /// `item` names the value in the error.
-    pub fn normalise(&self, value: &str, item: &str) -> Result<String, ApiError> {
+    pub fn normalise(&self, value: &str, item: &str, model: &Model) -> Result<String, ApiError> {
         let valid = match self {
             Self::ContactId => {
                 !value.is_empty()
                     && value.bytes().all(|b| b.is_ascii_digit())
                     && value.parse::<u64>().is_ok_and(|id| id > 0)
             }
-            Self::Email => is_email(value),
-            Self::MobileNumber => is_mobile_number(value),
-            Self::Custom(_) => !value.is_empty() && value.chars().count() <= 256,
+            other => match model.identifier_rule(other.name()) {
+                Some(rule) => rule.is_valid(&Value::from(value)),
+                // A custom identifier: any value it could be looked up by.
+                None => model.check_parameter("value", value).is_ok(),
+            },
         };
         if !valid {
             return Err(ApiError::invalid_id(item, self.name(), value));
@@ -118,29 +82,32 @@ impl Identifier {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
     use super::*;
 
     #[test]
     fn values_are_checked_by_identifier_type() {
-        let item = "value";
-        assert!(Identifier::Email.normalise("a+b@example.com", item).is_ok());
-        assert!(Identifier::Email.normalise("not-an-email", item).is_err());
-        assert!(Identifier::Email.normalise("a@b", item).is_err());
+        let model = Model::new(dotdigital_spec::SPEC_YAML).unwrap();
+        let check =
+            |identifier: Identifier, value: &str| identifier.normalise(value, "value", &model);
+        assert!(check(Identifier::Email, "a+b@example.com").is_ok());
+        assert!(check(Identifier::Email, "not-an-email").is_err());
+        assert!(check(Identifier::Email, "a@b").is_err());
         assert_eq!(
-            Identifier::MobileNumber.normalise("+447123123123", item),
+            check(Identifier::MobileNumber, "+447123123123"),
             Ok("447123123123".to_owned())
         );
-        assert!(Identifier::MobileNumber.normalise("12345", item).is_err());
-        assert!(Identifier::MobileNumber.normalise("44 7123", item).is_err());
-        assert!(
-            Identifier::MobileNumber
-                .normalise("07123123123", item)
-                .is_err()
-        );
+        assert!(check(Identifier::MobileNumber, "12345").is_err());
+        assert!(check(Identifier::MobileNumber, "44 7123").is_err());
+        assert!(check(Identifier::MobileNumber, "07123123123").is_err());
         let long = format!("{}@example.com", "a".repeat(250));
-        assert!(Identifier::Email.normalise(&long, item).is_err());
-        assert!(Identifier::ContactId.normalise("42", item).is_ok());
-        assert!(Identifier::ContactId.normalise("abc", item).is_err());
-        assert!(Identifier::ContactId.normalise("0", item).is_err());
+        assert!(check(Identifier::Email, &long).is_err());
+        assert!(check(Identifier::ContactId, "42").is_ok());
+        assert!(check(Identifier::ContactId, "abc").is_err());
+        assert!(check(Identifier::ContactId, "0").is_err());
+        let custom = || Identifier::Other("crmId".to_owned());
+        assert!(check(custom(), "CRM-1").is_ok());
+        assert!(check(custom(), "").is_err());
+        assert!(check(custom(), &"x".repeat(257)).is_err());
     }
 }

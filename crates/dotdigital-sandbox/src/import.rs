@@ -1,23 +1,32 @@
 //! v3 "Import a single contact": the upsert behind
 //! `PATCH /contacts/v3/{identifier}/{value}`.
 //!
-//! A request is checked completely (schema, identifiers, data fields, lists)
-//! before the store is locked; under the lock the contact is changed as a copy
-//! and put back only when nothing failed, so a failing request changes nothing.
-//! One lock around the store serialises writes, which also keeps identifiers
+//! A request is checked completely (schema, identifiers, data fields, lists,
+//! values its answer must report) before the store is locked; under the lock
+//! the contact is changed as a copy, its answer is built, and the copy is put
+//! back only when nothing failed, so a failing request changes nothing. One
+//! lock around the store serialises writes, which also keeps identifiers
 //! unique under parallel creates.
+//!
+//! The body is split once: the parts Dotdigital documents behaviour for
+//! (identifiers, data fields, channel types and statuses, lists) go to
+//! fields of their own; everything else, at any depth, is kept as sent and
+//! merged into the contact's stored JSON (`preferences` replaced by id,
+//! `consentRecords` appended with a `dateTimeCreated`).
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::app::App;
 use crate::config::{Config, DataFieldType};
-use crate::contact::{Contact, Name, StoredConsent, name, pascal_case};
-use crate::error::ApiError;
+use crate::contact::{Contact, Name, name, pascal_case, timestamp};
+use crate::error::{ApiError, Detail};
 use crate::identifier::Identifier;
+use crate::model::{Model, Reported};
+use crate::schema;
 use crate::store::Store;
 
 /// The `merge-option` query parameter. Merge options apply to `dataFields`;
@@ -32,22 +41,34 @@ pub(crate) enum MergeOption {
     OverwriteIfEmpty,
 }
 
+/// The query parameter, as the spec names it.
+pub(crate) const MERGE_OPTION: &str = "merge-option";
+
 impl MergeOption {
-    pub fn parse(value: &str) -> Result<Self, ApiError> {
-        match value {
+    /// Reads the parameter (absent: the spec's default). A value outside the
+    /// spec is a bad request; a value of the spec the sandbox has no
+    /// behaviour for is answered "not emulated", never read as another.
+    pub fn parse(raw: Option<&str>, model: &Model) -> Result<Self, ApiError> {
+        let raw = raw
+            .or_else(|| model.parameter_default(MERGE_OPTION))
+            .unwrap_or("overwrite");
+        model.check_parameter(MERGE_OPTION, raw)?;
+        match raw {
             "overwrite" => Ok(Self::Overwrite),
             "overwrite-if-not-empty" => Ok(Self::OverwriteIfNotEmpty),
             "overwrite-if-empty" => Ok(Self::OverwriteIfEmpty),
-            other => Err(ApiError::field(
-                "server:badRequest",
-                "merge-option",
+            other => Err(ApiError::not_emulated(
+                MERGE_OPTION,
                 format!(
-                    "'{other}' is not one of overwrite, overwrite-if-not-empty, overwrite-if-empty"
+                    "'{other}' is a merge option of the spec whose behaviour the sandbox does not model"
                 ),
             )),
         }
     }
 }
+
+/// Data fields sent: the configured name and the value, `None` for JSON `null`.
+pub(crate) type SentDataFields = Vec<(Arc<str>, Option<Value>)>;
 
 /// A created contact answers 201, an updated (or restored) one 200.
 #[derive(Debug)]
@@ -62,35 +83,50 @@ pub(crate) fn import(
     identifier: &str,
     value: &str,
     merge: MergeOption,
-    body: &Value,
+    body: Value,
 ) -> Result<Imported, ApiError> {
     let config = app.config();
-    let (target, value) = path_identifier(identifier, value, &config)?;
-    // An email or mobile number that breaks its schema is a value of the
-    // wrong type for its identifier: Request::parse answers it as Dotdigital
-    // does, 400 contacts:invalidId, with the same rule.
-    let mut problems = app.validators.import_contact(body);
-    problems.retain(|p| {
-        !matches!(
-            p.item.as_str(),
-            "identifiers.email" | "identifiers.mobileNumber"
-        )
-    });
-    if !problems.is_empty() {
-        return Err(ApiError::schema(problems));
-    }
-    let request = Request::parse(body, &config)?;
+    let model = app.model();
+    let (target, value) = path_identifier(identifier, value, &config, model)?;
+    check_schema(&body, model)?;
+    let request = Request::parse(body, &config, model)?;
     let now = Utc::now();
     let mut store = app.store();
-    let (contact, created) = request.apply(&mut store, &target, &value, merge, now)?;
+    let (contact, created) = request.apply(&store, &target, &value, merge, now)?;
+    let answer = contact.to_v3(&config, model);
+    // Rule-made parts conform by construction; what was sent may not.
+    if !contact.more().sent.is_empty() {
+        let problems = model.check_v3_answer(&answer);
+        if !problems.is_empty() {
+            return Err(ApiError::unanswerable(problems));
+        }
+    }
+    store.put(contact);
     Ok(Imported {
         status: if created {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         },
-        contact: contact.to_v3(&config),
+        contact: answer,
     })
+}
+
+/// The body against the spec's request schema. An identifier value that
+/// breaks its schema is a value of the wrong type for its identifier:
+/// [`Request::parse`] answers it as Dotdigital does, 400 `contacts:invalidId`.
+fn check_schema(body: &Value, model: &Model) -> Result<(), ApiError> {
+    let mut problems = model.check_import(body);
+    problems.retain(|p| {
+        p.item
+            .strip_prefix("identifiers.")
+            .is_none_or(|name| model.identifier_rule(name).is_none())
+    });
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::schema(problems))
+    }
 }
 
 /// Checks the path's identifier name and value; returns the value in stored form.
@@ -98,33 +134,18 @@ pub(crate) fn path_identifier(
     name: &str,
     value: &str,
     config: &Config,
+    model: &Model,
 ) -> Result<(Identifier, String), ApiError> {
-    let valid_name = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if name.is_empty() || name.len() > 50 || !valid_name {
-        return Err(ApiError::field(
-            "server:badRequest",
-            "identifier",
-            "must be 1..50 characters of A-Z, a-z, 0-9, '-' or '_'",
-        ));
-    }
-    let count = value.chars().count();
-    if count == 0 || count > 256 {
-        return Err(ApiError::field(
-            "server:badRequest",
-            "value",
-            "must be 1..256 characters long",
-        ));
-    }
-    let identifier = Identifier::named(name, config).ok_or_else(|| {
+    model.check_parameter("identifier", name)?;
+    model.check_parameter("value", value)?;
+    let identifier = Identifier::named(name, config, model).ok_or_else(|| {
         ApiError::field(
             "contacts:invalidId",
             "identifier",
-            format!("'{name}' is not contactId, email, mobileNumber or a custom identifier of the account"),
+            format!("'{name}' is not contactId, a built-in identifier or a custom identifier of the account"),
         )
     })?;
-    let value = identifier.normalise(value, "value")?;
+    let value = identifier.normalise(value, "value", model)?;
     Ok((identifier, value))
 }
 
@@ -132,144 +153,56 @@ pub(crate) fn path_identifier(
 #[derive(Debug, Default)]
 struct Request {
     identifiers: Vec<(Identifier, String)>,
-    /// Configured field name to value; `None` is JSON `null`.
-    data_fields: Vec<(Arc<str>, Option<Value>)>,
-    /// Reported (PascalCase) form.
+    data_fields: SentDataFields,
+    channels: Channels,
+    lists: Vec<i32>,
+    /// Everything else, as sent.
+    sent: Map<String, Value>,
+}
+
+/// The channel values with rules of their own, in reported form.
+#[derive(Debug, Default)]
+struct Channels {
     email_type: Option<Name>,
-    /// Reported (PascalCase) form; `VerifiedDouble` has a rule of its own.
+    /// `VerifiedDouble` has a rule of its own.
     opt_in_type: Option<Name>,
     email_status: Option<Name>,
     resubscribe_with_no_challenge: Option<bool>,
     sms_status: Option<Name>,
     whatsapp_status: Option<Name>,
-    lists: Vec<i32>,
-    preferences: Vec<(i32, bool)>,
-    consent_records: Vec<Consent>,
-}
-
-#[derive(Debug)]
-struct Consent {
-    text: String,
-    date_time_consented: String,
-    url: String,
-    ip_address: String,
-    user_agent: String,
 }
 
 impl Request {
-    /// Reads a body that passed the schema, checking what the schema cannot:
-    /// identifier names and values, data fields and their types, list ids.
-    fn parse(body: &Value, config: &Config) -> Result<Self, ApiError> {
-        let mut request = Self::default();
-        for (name, value) in object(body.get("identifiers")) {
-            let item = format!("identifiers.{name}");
-            if name == "contactId" {
-                return Err(ApiError::field(
-                    "server:badRequest",
-                    item,
-                    "cannot be sent: a contact's id cannot be changed",
-                ));
-            }
-            let identifier = Identifier::named(name, config).ok_or_else(|| {
-                ApiError::field(
-                    "server:badRequest",
-                    item.clone(),
-                    "is not email, mobileNumber or a custom identifier of the account",
-                )
-            })?;
-            let Some(value) = value.as_str() else {
-                return Err(ApiError::field(
-                    "server:badRequest",
-                    item,
-                    "must be a string",
-                ));
-            };
-            let value = identifier.normalise(value, &item)?;
-            request.identifiers.push((identifier, value));
-        }
-        for (name, value) in object(body.get("dataFields")) {
-            let item = format!("dataFields.{name}");
-            let field = config.data_field(name).ok_or_else(|| {
-                ApiError::field(
-                    "server:badRequest",
-                    item.clone(),
-                    "is not a data field of the account",
-                )
-            })?;
-            if request
-                .data_fields
-                .iter()
-                .any(|(known, _)| *known == field.name)
-            {
-                return Err(ApiError::field(
-                    "server:badRequest",
-                    item,
-                    "is sent twice (data-field names are case-insensitive)",
-                ));
-            }
-            let value = data_field_value(value, field.kind, &item)?;
-            request.data_fields.push((field.name.clone(), value));
-        }
-        let email = body.pointer("/channelProperties/email");
-        let email_str = |key: &str| email.and_then(|e| e.get(key)).and_then(Value::as_str);
-        request.email_type = email_str("emailType").map(pascal_case);
-        request.opt_in_type = email_str("optInType").map(pascal_case);
-        request.email_status = email_str("status").map(name);
-        request.resubscribe_with_no_challenge = email
-            .and_then(|e| e.pointer("/resubscribeOptions/resubscribeWithNoChallenge"))
-            .and_then(Value::as_bool);
-        request.sms_status = channel_status(body.pointer("/channelProperties/sms/status"));
-        request.whatsapp_status =
-            channel_status(body.pointer("/channelProperties/whatsApp/status"));
-        for (i, id) in array(body.get("lists")).iter().enumerate() {
-            let item = format!("lists[{i}]");
-            let id = int32(id, &item)?;
-            if config.list(i64::from(id)).is_none() {
-                return Err(ApiError::field(
-                    "server:badRequest",
-                    item,
-                    format!("list {id} does not exist in the account"),
-                ));
-            }
-            if !request.lists.contains(&id) {
-                request.lists.push(id);
-            }
-        }
-        for (i, preference) in array(body.get("preferences")).iter().enumerate() {
-            let id = int32(
-                preference.get("id").unwrap_or(&Value::Null),
-                &format!("preferences[{i}].id"),
-            )?;
-            let opted_in = preference
-                .get("isOptedIn")
-                .and_then(Value::as_bool)
-                .unwrap_or_default();
-            request.preferences.retain(|(known, _)| *known != id);
-            request.preferences.push((id, opted_in));
-        }
-        for record in array(body.get("consentRecords")) {
-            let text = |key: &str| {
-                record
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            request.consent_records.push(Consent {
-                text: text("text"),
-                date_time_consented: text("dateTimeConsented"),
-                url: text("url"),
-                ip_address: text("ipAddress"),
-                user_agent: text("userAgent"),
-            });
-        }
-        Ok(request)
+    /// Splits a body that passed the schema, checking what the schema cannot:
+    /// identifier names and values, data fields and their types, list ids,
+    /// and that answers can report the channel values.
+    fn parse(body: Value, config: &Config, model: &Model) -> Result<Self, ApiError> {
+        let Value::Object(mut body) = body else {
+            return Err(ApiError::field(
+                "server:badRequest",
+                "body",
+                "must be a JSON object",
+            ));
+        };
+        let identifiers = identifiers(body.remove("identifiers"), config, model)?;
+        let data_fields = data_fields(body.remove("dataFields"), config)?;
+        let channels = Channels::take(&mut body, model)?;
+        let lists = lists(body.remove("lists"), config)?;
+        schema::prune(&mut body);
+        Ok(Self {
+            identifiers,
+            data_fields,
+            channels,
+            lists,
+            sent: body,
+        })
     }
 
-    /// Finds, restores or creates the contact and applies the request to a copy.
+    /// Finds, restores or creates the contact and applies the request to a
+    /// copy, which the caller stores.
     fn apply(
         self,
-        store: &mut Store,
+        store: &Store,
         target: &Identifier,
         value: &str,
         merge: MergeOption,
@@ -277,58 +210,172 @@ impl Request {
     ) -> Result<(Contact, bool), ApiError> {
         let (mut contact, created) = match store.find(target, value) {
             Some(found) => (found.clone(), false),
-            None => {
-                let has_channel = self
-                    .identifiers
-                    .iter()
-                    .any(|(i, _)| matches!(i, Identifier::Email | Identifier::MobileNumber));
-                if !has_channel {
-                    return Err(ApiError::field(
-                        "server:badRequest",
-                        "identifiers",
-                        "no contact matches the path, and creating one needs identifiers.email or identifiers.mobileNumber",
-                    ));
-                }
-                (Contact::new(store.fresh_id(), now), true)
-            }
+            None => (self.new_contact(store, now)?, true),
         };
         contact.binned = false;
-        for (identifier, value) in self.identifiers {
-            match identifier {
-                Identifier::Email => contact.email = Some(value),
-                Identifier::MobileNumber => contact.mobile_number = Some(value),
-                Identifier::Custom(name) => {
-                    let custom = &mut contact.more_mut().custom;
-                    custom.retain(|(known, _)| *known != name);
-                    custom.push((name, value));
-                }
-                Identifier::ContactId => {}
-            }
-        }
-        if let Some(clash) = store.clash(&contact) {
-            return Err(ApiError {
-                details: vec![crate::error::Detail::new(
-                    format!("identifiers.{}", clash.identifier),
-                    "already belongs to another contact",
-                )],
-                ..ApiError::new(
-                    StatusCode::CONFLICT,
-                    "contacts:idAlreadyExists",
-                    format!(
-                        "The id value '{}' for the identifier '{}' already exists. All identifiers must be unique!",
-                        clash.value, clash.identifier
-                    ),
-                )
-            });
-        }
+        set_identifiers(&mut contact, self.identifiers, store)?;
         for (name, value) in self.data_fields {
             merge_data_field(&mut contact, &name, value, merge);
         }
+        self.channels.apply(&mut contact);
+        if !self.lists.is_empty() {
+            let lists = &mut contact.more_mut().lists;
+            for id in self.lists {
+                if !lists.contains(&id) {
+                    lists.push(id);
+                }
+            }
+        }
+        if !self.sent.is_empty() {
+            keep_sent(&mut contact.more_mut().sent, self.sent, now);
+        }
+        contact.updated = now;
+        Ok((contact, created))
+    }
+
+    /// A contact for a path that matches none: it takes its identifiers from
+    /// the body, which must give it a channel.
+    fn new_contact(&self, store: &Store, now: DateTime<Utc>) -> Result<Contact, ApiError> {
+        let has_channel = self
+            .identifiers
+            .iter()
+            .any(|(i, _)| matches!(i, Identifier::Email | Identifier::MobileNumber));
+        if !has_channel {
+            return Err(ApiError::field(
+                "server:badRequest",
+                "identifiers",
+                "no contact matches the path, and creating one needs identifiers.email or identifiers.mobileNumber",
+            ));
+        }
+        Ok(Contact::new(store.fresh_id(), now))
+    }
+}
+
+/// `identifiers`: built-in or configured names, values of the right type.
+fn identifiers(
+    sent: Option<Value>,
+    config: &Config,
+    model: &Model,
+) -> Result<Vec<(Identifier, String)>, ApiError> {
+    let mut found = Vec::new();
+    for (name, value) in object(sent) {
+        let item = format!("identifiers.{name}");
+        if name == crate::model::CONTACT_ID {
+            return Err(ApiError::field(
+                "server:badRequest",
+                item,
+                "cannot be sent: a contact's id cannot be changed",
+            ));
+        }
+        let identifier = Identifier::named(&name, config, model).ok_or_else(|| {
+            ApiError::field(
+                "server:badRequest",
+                item.clone(),
+                "is not a built-in identifier or a custom identifier of the account",
+            )
+        })?;
+        let Some(value) = value.as_str() else {
+            return Err(ApiError::field(
+                "server:badRequest",
+                item,
+                "must be a string",
+            ));
+        };
+        let value = identifier.normalise(value, &item, model)?;
+        found.push((identifier, value));
+    }
+    Ok(found)
+}
+
+/// `dataFields`: fields of the account, each sent once, values of its type.
+fn data_fields(sent: Option<Value>, config: &Config) -> Result<SentDataFields, ApiError> {
+    let mut found = SentDataFields::new();
+    for (name, value) in object(sent) {
+        let item = format!("dataFields.{name}");
+        let field = config.data_field(&name).ok_or_else(|| {
+            ApiError::field(
+                "server:badRequest",
+                item.clone(),
+                "is not a data field of the account",
+            )
+        })?;
+        if found.iter().any(|(known, _)| *known == field.name) {
+            return Err(ApiError::field(
+                "server:badRequest",
+                item,
+                "is sent twice (data-field names are case-insensitive)",
+            ));
+        }
+        let value = data_field_value(&value, field.kind, &item)?;
+        found.push((field.name.clone(), value));
+    }
+    Ok(found)
+}
+
+/// `lists`: ids of lists of the account, each once.
+fn lists(sent: Option<Value>, config: &Config) -> Result<Vec<i32>, ApiError> {
+    let mut found = Vec::new();
+    for (i, id) in array(sent).iter().enumerate() {
+        let item = format!("lists[{i}]");
+        let id = int32(id, &item)?;
+        if config.list(i64::from(id)).is_none() {
+            return Err(ApiError::field(
+                "server:badRequest",
+                item,
+                format!("list {id} does not exist in the account"),
+            ));
+        }
+        if !found.contains(&id) {
+            found.push(id);
+        }
+    }
+    Ok(found)
+}
+
+impl Channels {
+    /// Takes the ruled channel values out of `body`; `resubscribeOptions`
+    /// is read but stays, as sent.
+    fn take(body: &mut Map<String, Value>, model: &Model) -> Result<Self, ApiError> {
+        let Some(Value::Object(channels)) = body.get_mut("channelProperties") else {
+            return Ok(Self::default());
+        };
+        let resubscribe_with_no_challenge = channels
+            .get("email")
+            .and_then(|e| e.pointer("/resubscribeOptions/resubscribeWithNoChallenge"))
+            .and_then(Value::as_bool);
+        // v3 answers spell types in PascalCase, statuses as requests do.
+        let opt_in_type = match take_value(channels, "email", "optInType") {
+            // Its rule stores `Double`, checked with the other rule values.
+            Some(value) if value == "verifiedDouble" => Some("VerifiedDouble"),
+            value => reported(
+                value,
+                pascal_case,
+                Reported::OptInType,
+                "email.optInType",
+                model,
+            )?,
+        };
+        let mut reported_at = |channel: &str, key: &str, spell: fn(&str) -> Name, what| {
+            let value = take_value(channels, channel, key);
+            reported(value, spell, what, &format!("{channel}.{key}"), model)
+        };
+        Ok(Self {
+            email_type: reported_at("email", "emailType", pascal_case, Reported::EmailType)?,
+            opt_in_type,
+            email_status: reported_at("email", "status", name, Reported::EmailStatus)?,
+            resubscribe_with_no_challenge,
+            sms_status: reported_at("sms", "status", name, Reported::SmsStatus)?,
+            whatsapp_status: reported_at("whatsApp", "status", name, Reported::WhatsAppStatus)?,
+        })
+    }
+
+    /// Dotdigital's channel rules: a challenged resubscribe and
+    /// `verifiedDouble` wait for the contact to confirm.
+    fn apply(self, contact: &mut Contact) {
         if let Some(email_type) = self.email_type {
             contact.email_type = email_type;
         }
         if let Some(status) = self.email_status {
-            // Resubscribing with a challenge waits for the contact to confirm.
             let challenged = status == "subscribed"
                 && contact.email_status == "unsubscribed"
                 && self.resubscribe_with_no_challenge == Some(false);
@@ -350,33 +397,105 @@ impl Request {
         if let Some(status) = self.whatsapp_status {
             contact.whatsapp_status = status;
         }
-        if !self.lists.is_empty()
-            || !self.preferences.is_empty()
-            || !self.consent_records.is_empty()
-        {
-            let more = contact.more_mut();
-            for id in self.lists {
-                if !more.lists.contains(&id) {
-                    more.lists.push(id);
-                }
+    }
+}
+
+/// Removes `channelProperties.{channel}.{key}` and returns it, when a string.
+fn take_value(channels: &mut Map<String, Value>, channel: &str, key: &str) -> Option<String> {
+    match channels.get_mut(channel)?.as_object_mut()?.remove(key)? {
+        Value::String(value) => Some(value),
+        _ => None,
+    }
+}
+
+/// A channel value in stored form, once every answer that shows it can.
+fn reported(
+    value: Option<String>,
+    spell: fn(&str) -> Name,
+    what: Reported,
+    at: &str,
+    model: &Model,
+) -> Result<Option<Name>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let stored = spell(&value);
+    model.reportable(what, stored).map_err(|why| {
+        ApiError::not_emulated(
+            format!("channelProperties.{at}"),
+            format!("'{value}': {why}"),
+        )
+    })?;
+    Ok(Some(stored))
+}
+
+/// Sets the identifiers sent; another contact holding one is a 409.
+fn set_identifiers(
+    contact: &mut Contact,
+    identifiers: Vec<(Identifier, String)>,
+    store: &Store,
+) -> Result<(), ApiError> {
+    for (identifier, value) in identifiers {
+        match identifier {
+            Identifier::Email => contact.email = Some(value),
+            Identifier::MobileNumber => contact.mobile_number = Some(value),
+            Identifier::Other(name) => {
+                let custom = &mut contact.more_mut().custom;
+                custom.retain(|(known, _)| *known != name);
+                custom.push((name, value));
             }
-            for (id, opted_in) in self.preferences {
-                more.preferences.retain(|(known, _)| *known != id);
-                more.preferences.push((id, opted_in));
-            }
-            more.consent_records
-                .extend(self.consent_records.into_iter().map(|c| StoredConsent {
-                    text: c.text,
-                    date_time_consented: c.date_time_consented,
-                    url: c.url,
-                    ip_address: c.ip_address,
-                    user_agent: c.user_agent,
-                    date_time_created: now,
-                }));
+            Identifier::ContactId => {}
         }
-        contact.updated = now;
-        store.put(contact.clone());
-        Ok((contact, created))
+    }
+    let Some(clash) = store.clash(contact) else {
+        return Ok(());
+    };
+    Err(ApiError {
+        details: vec![Detail::new(
+            format!("identifiers.{}", clash.identifier),
+            "already belongs to another contact",
+        )],
+        ..ApiError::new(
+            StatusCode::CONFLICT,
+            "contacts:idAlreadyExists",
+            format!(
+                "The id value '{}' for the identifier '{}' already exists. All identifiers must be unique!",
+                clash.value, clash.identifier
+            ),
+        )
+    })
+}
+
+/// Keeps what was sent: `preferences` replace an earlier choice for the same
+/// id, `consentRecords` are appended with the time they were stored, and
+/// everything else is merged over what is stored.
+fn keep_sent(stored: &mut Map<String, Value>, mut sent: Map<String, Value>, now: DateTime<Utc>) {
+    if let Some(Value::Array(preferences)) = sent.remove("preferences") {
+        let mut kept = take_array(stored, "preferences");
+        for preference in preferences {
+            kept.retain(|known| known.get("id") != preference.get("id"));
+            kept.push(preference);
+        }
+        stored.insert("preferences".to_owned(), Value::Array(kept));
+    }
+    if let Some(Value::Array(records)) = sent.remove("consentRecords") {
+        let created = Value::from(timestamp(now));
+        let mut kept = take_array(stored, "consentRecords");
+        for mut record in records {
+            if let Some(record) = record.as_object_mut() {
+                record.insert("dateTimeCreated".to_owned(), created.clone());
+            }
+            kept.push(record);
+        }
+        stored.insert("consentRecords".to_owned(), Value::Array(kept));
+    }
+    schema::overlay(stored, sent);
+}
+
+fn take_array(stored: &mut Map<String, Value>, key: &str) -> Vec<Value> {
+    match stored.remove(key) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
     }
 }
 
@@ -451,68 +570,50 @@ fn int32(value: &Value, item: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::field("server:badRequest", item, "must be a 32-bit integer"))
 }
 
-fn channel_status(value: Option<&Value>) -> Option<Name> {
-    value.and_then(Value::as_str).map(name)
+fn object(value: Option<Value>) -> impl Iterator<Item = (String, Value)> {
+    match value {
+        Some(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+    .into_iter()
+    .flatten()
 }
 
-fn object(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
-    value.and_then(Value::as_object).into_iter().flatten()
-}
-
-fn array(value: Option<&Value>) -> &[Value] {
-    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+fn array(value: Option<Value>) -> Vec<Value> {
+    match value {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
     use serde_json::json;
 
     use super::*;
 
-    /// What an import stores, past the schema check (as if the spec listed
-    /// every value used here).
-    fn stored(body: Value) -> Value {
-        let config = Config::default();
-        let request = Request::parse(&body, &config).unwrap();
-        let mut store = Store::default();
-        let (contact, _) = request
-            .apply(
-                &mut store,
-                &Identifier::Email,
-                "ann@example.com",
-                MergeOption::Overwrite,
-                Utc::now(),
-            )
-            .unwrap();
-        contact.to_v3(&config)["channelProperties"].clone()
-    }
-
     #[test]
-    fn enum_values_without_a_rule_are_stored_as_sent_never_mapped_to_a_default() {
-        let channels = stored(json!({
-            "identifiers": {"email": "ann@example.com", "mobileNumber": "447123123123"},
-            "channelProperties": {
-                "email": {"emailType": "amp", "optInType": "triple", "status": "resting"},
-                "sms": {"status": "paused"},
-                "whatsApp": {"status": "paused"}
-            }
-        }));
-        // v3 answers spell email types and opt-in types in PascalCase.
+    fn consent_records_get_a_creation_time_and_preferences_replace_by_id() {
+        let mut stored = Map::new();
+        let now = Utc::now();
+        let sent = json!({
+            "preferences": [{"id": 1, "isOptedIn": true}, {"id": 2, "isOptedIn": true}],
+            "consentRecords": [{"text": "yes"}],
+            "loyalty": {"tier": "gold"},
+        });
+        keep_sent(&mut stored, sent.as_object().unwrap().clone(), now);
+        let again =
+            json!({"preferences": [{"id": 1, "isOptedIn": false}], "loyalty": {"since": 2020}});
+        keep_sent(&mut stored, again.as_object().unwrap().clone(), now);
         assert_eq!(
-            channels["email"],
-            json!({"emailType": "Amp", "optInType": "Triple", "status": "resting"})
+            stored["preferences"],
+            json!([{"id": 2, "isOptedIn": true}, {"id": 1, "isOptedIn": false}])
         );
-        assert_eq!(channels["sms"]["status"], "paused");
-        assert_eq!(channels["whatsApp"]["status"], "paused");
-    }
-
-    #[test]
-    fn verified_double_keeps_its_rule() {
-        let channels = stored(json!({
-            "identifiers": {"email": "ann@example.com"},
-            "channelProperties": {"email": {"optInType": "verifiedDouble"}}
-        }));
-        assert_eq!(channels["email"]["optInType"], "Double");
-        assert_eq!(channels["email"]["status"], "pendingOptIn");
+        assert_eq!(
+            stored["consentRecords"][0]["dateTimeCreated"],
+            timestamp(now)
+        );
+        assert_eq!(stored["loyalty"], json!({"tier": "gold", "since": 2020}));
     }
 }

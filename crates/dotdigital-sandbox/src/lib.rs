@@ -5,9 +5,26 @@
 //! and `GET /v2/contacts/{id}` to observe and prepare state. v2 and v3 see
 //! the same contacts (v2 `id` = v3 `contactId`).
 //!
-//! It is an independent implementation: it shares the project's spec (for
-//! request validation) but none of the client's code, so it catches client
-//! bugs. Behaviour follows the "Sandbox semantics" table of the design.
+//! It is an independent implementation: it shares the project's spec but
+//! none of the client's code, so it catches client bugs. Behaviour follows
+//! the "Sandbox semantics" table of the design.
+//!
+//! **It follows the spec it is built from** (the project's, or the text given
+//! to [`SandboxBuilder::spec`]), parsed once at start: the request, parameter
+//! and answer schemas, the built-in identifiers, the merge options and the
+//! values answers can report all come from it. A contact is kept as what
+//! requests sent; hand-written rules apply only where Dotdigital documents
+//! behaviour: identifier lookup and the recycle bin, `null` clearing a data
+//! field, list membership, channel subscription rules (`verifiedDouble`, a
+//! challenged resubscribe), consent records appended with a
+//! `dateTimeCreated`, v2's full replace and its type resets, and the account
+//! checks (data fields, lists, custom identifiers). Any other property, at
+//! any depth, is stored as sent and answered wherever the answer schema has a
+//! place for it, so a new optional property round-trips with no sandbox
+//! edit. A value the spec allows but the sandbox has no behaviour for (a new
+//! merge option), or a value its answer could not report, is refused with
+//! 400 `sandbox:notEmulated` naming it, and changes nothing: every answer
+//! matches the answer schema of the spec the sandbox was built from.
 //!
 //! **It emulates Dotdigital, not our client.** Where the project's spec (the
 //! client's contract) is stricter on a request than Dotdigital's published
@@ -20,11 +37,12 @@
 //!
 //! # Choices where Dotdigital is silent
 //!
-//! - **Identifiers.** `email` and `mobileNumber` follow the spec's
-//!   `IdentifiersUpdate` schemas, the rule the client checks too: an email of
-//!   1 to 64 characters, one `@`, a dotted domain, no ASCII space or control,
-//!   at most 254 characters, matched case-insensitively; a mobile number of 7
-//!   to 15 digits, the first not 0, after an optional `+`, stored without it.
+//! - **Identifiers.** The built-in identifiers are the properties of the
+//!   import request's `identifiers`; their values follow the spec's schemas
+//!   for them, the rule the client checks too. Today that is an email of 1 to
+//!   64 characters, one `@`, a dotted domain, no ASCII space or control, at
+//!   most 254 characters, matched case-insensitively; a mobile number of 7 to
+//!   15 digits, the first not 0, after an optional `+`, stored without it.
 //!   `contactId`: a positive integer (path only). Custom identifiers exist only
 //!   when configured, and match exactly. Identifiers are unique across active
 //!   and binned contacts. `sms.countryCode` is the ISO country libphonenumber
@@ -53,7 +71,8 @@
 //!   `X-RateLimit-*` headers. A window opens with the first call and lasts 60 s;
 //!   unauthenticated calls are not counted.
 //! - **Errors.** Schema violations are 400 `server:badRequest`, malformed JSON
-//!   400 `contacts:badJson` whose detail item is `line L, position P`.
+//!   400 `contacts:badJson` whose detail item is `line L, position P`; v2
+//!   answers a value it cannot emulate with the token `SANDBOX_NOT_EMULATED`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -87,8 +106,10 @@ mod faults;
 mod gate;
 mod identifier;
 mod import;
+mod model;
 mod rate_limit;
 mod routes;
+mod schema;
 mod server;
 mod stats;
 mod store;
@@ -108,6 +129,7 @@ pub use config::{DEFAULT_API_PASSWORD, DEFAULT_API_USER, DataFieldType};
 
 use crate::app::App;
 use crate::config::{Config, DataField, MailingList};
+use crate::model::Model;
 
 /// The environment variable the sandbox commands read the API password from
 /// when `--api-password` is not given, so it stays out of the process list.
@@ -124,6 +146,8 @@ pub enum SandboxError {
     Bind(std::io::Error),
     /// The configuration is not usable; the message names the setting.
     Config(String),
+    /// The spec cannot drive the sandbox; the message says what is missing.
+    Spec(String),
     /// [`Sandbox::import_contact`] was refused, as the API would refuse it.
     Rejected {
         /// The HTTP status the API answers.
@@ -138,6 +162,7 @@ impl std::fmt::Display for SandboxError {
         match self {
             Self::Bind(e) => write!(f, "cannot listen: {e}"),
             Self::Config(e) => write!(f, "invalid sandbox configuration: {e}"),
+            Self::Spec(e) => write!(f, "the spec cannot drive the sandbox: {e}"),
             Self::Rejected { status, body } => write!(f, "contact refused with {status}: {body}"),
         }
     }
@@ -160,9 +185,31 @@ impl std::error::Error for SandboxError {
 pub struct SandboxBuilder {
     listen: SocketAddr,
     config: Config,
+    spec: Option<String>,
 }
 
 impl SandboxBuilder {
+    /// The spec text (OpenAPI YAML or JSON) the sandbox follows, instead of
+    /// the project's spec compiled into `dotdigital-spec`: how a test tries a
+    /// spec change. The sandbox reads from it, once at start, its operations,
+    /// identifier names, enum values, limits and answer schemas.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dotdigital_sandbox::{Sandbox, SandboxError};
+    ///
+    /// let sandbox = Sandbox::builder().spec(dotdigital_spec::SPEC_YAML).start().await?;
+    /// sandbox.shutdown().await;
+    /// let refused = Sandbox::builder().spec("openapi: 3.0.3\npaths: {}").start().await;
+    /// assert!(matches!(refused, Err(SandboxError::Spec(why)) if why.contains("importContact")));
+    /// # Ok(()) }
+    /// ```
+    pub fn spec(mut self, text: impl Into<String>) -> Self {
+        self.spec = Some(text.into());
+        self
+    }
+
     /// Where to listen; port 0 picks a free port.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
@@ -250,7 +297,9 @@ impl SandboxBuilder {
         // Anyone who can reach a sandbox off loopback could reset or
         // reconfigure it: there the admin routes need the API credentials.
         let guarded = !self.listen.ip().is_loopback();
-        let app = Arc::new(App::new(self.config, guarded).map_err(SandboxError::Config)?);
+        let text = self.spec.as_deref().unwrap_or(dotdigital_spec::SPEC_YAML);
+        let model = Model::new(text).map_err(SandboxError::Spec)?;
+        let app = Arc::new(App::new(self.config, model, guarded).map_err(SandboxError::Config)?);
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(SandboxError::Bind)?;
@@ -297,6 +346,7 @@ impl Sandbox {
         SandboxBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             config: Config::default(),
+            spec: None,
         }
     }
 
@@ -344,7 +394,7 @@ impl Sandbox {
     /// # Ok(()) }
     /// ```
     pub fn import_contact(&self, body: Value) -> Result<Value, SandboxError> {
-        admin::seed(&self.app, &body)
+        admin::seed(&self.app, body)
             .map(|imported| imported.contact)
             .map_err(|error| SandboxError::Rejected {
                 status: error.status.as_u16(),

@@ -20,8 +20,12 @@ use serde_json::Value;
 use crate::app::App;
 use crate::error::{ApiError, Detail, V2Error, json_response, no_content};
 use crate::gate::api_gate;
-use crate::import::{self, MergeOption};
+use crate::import::{self, MERGE_OPTION, MergeOption};
+use crate::model::Model;
 use crate::v2;
+
+/// The integration tracking header, as the spec names it.
+const INTEGRATION_TOKEN: &str = "x-ddg-integration-token";
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -46,11 +50,11 @@ async fn import_contact(
     body: Body,
 ) -> Response {
     let result = async {
-        let (identifier, value) = v3_path(&params)?;
-        check_integration_token(&headers)?;
-        let merge = merge_option(&uri)?;
+        let (identifier, value) = v3_path(&params, &uri)?;
+        check_integration_token(&headers, app.model())?;
+        let merge = MergeOption::parse(query_value(&uri, MERGE_OPTION).as_deref(), app.model())?;
         let body = read_json(body).await.map_err(|problem| problem.v3())?;
-        import::import(&app, &identifier, &value, merge, &body)
+        import::import(&app, &identifier, &value, merge, body)
     };
     match result.await {
         Ok(imported) => json_response(imported.status, &imported.contact),
@@ -61,13 +65,15 @@ async fn import_contact(
 async fn get_contact(
     State(app): State<Arc<App>>,
     params: Result<RawPathParams, RawPathParamsRejection>,
+    uri: Uri,
 ) -> Response {
-    let found = v3_path(&params).and_then(|(identifier, value)| {
+    let found = v3_path(&params, &uri).and_then(|(identifier, value)| {
         let config = app.config();
-        let (identifier, value) = import::path_identifier(&identifier, &value, &config)?;
+        let model = app.model();
+        let (identifier, value) = import::path_identifier(&identifier, &value, &config, model)?;
         app.store()
             .find(&identifier, &value)
-            .map(|contact| contact.to_v3(&config))
+            .map(|contact| contact.to_v3(&config, model))
             .ok_or_else(not_found)
     });
     match found {
@@ -80,10 +86,12 @@ async fn get_contact(
 async fn delete_contact(
     State(app): State<Arc<App>>,
     params: Result<RawPathParams, RawPathParamsRejection>,
+    uri: Uri,
 ) -> Response {
-    let deleted = v3_path(&params).and_then(|(identifier, value)| {
+    let deleted = v3_path(&params, &uri).and_then(|(identifier, value)| {
         let config = app.config();
-        let (identifier, value) = import::path_identifier(&identifier, &value, &config)?;
+        let (identifier, value) =
+            import::path_identifier(&identifier, &value, &config, app.model())?;
         let mut store = app.store();
         let mut contact = store
             .find(&identifier, &value)
@@ -142,10 +150,30 @@ fn not_found() -> ApiError {
     )
 }
 
-/// The decoded `identifier` and `value` segments.
+/// The decoded `identifier` and `value` segments. axum refuses the whole
+/// path when one segment is not UTF-8 once decoded: the error names that one.
 fn v3_path(
     params: &Result<RawPathParams, RawPathParamsRejection>,
+    uri: &Uri,
 ) -> Result<(String, String), ApiError> {
+    if params.is_err() {
+        let raw: Vec<&str> = uri.path().rsplitn(3, '/').collect();
+        let broken = |segment: &str| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .is_err()
+        };
+        // rsplitn gives the value first, then the identifier.
+        let name = match raw.as_slice() {
+            [_, identifier, ..] if broken(identifier) => "identifier",
+            _ => "value",
+        };
+        return Err(ApiError::field(
+            "server:badRequest",
+            name,
+            "is not valid UTF-8 once percent-decoded",
+        ));
+    }
     let segment = |name| {
         path_segment(params, name).map_err(|e| ApiError::field("server:badRequest", name, e))
     };
@@ -167,16 +195,12 @@ fn path_segment(
         .unwrap_or_default())
 }
 
-/// `merge-option` from the query; `overwrite` when absent.
-fn merge_option(uri: &Uri) -> Result<MergeOption, ApiError> {
-    let pairs = uri.query().unwrap_or_default().split('&');
-    for pair in pairs {
+/// The first value of query parameter `name`, decoded.
+fn query_value(uri: &Uri, name: &str) -> Option<String> {
+    uri.query().unwrap_or_default().split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if decode_query(key) == "merge-option" {
-            return MergeOption::parse(&decode_query(value));
-        }
-    }
-    Ok(MergeOption::Overwrite)
+        (decode_query(key) == name).then(|| decode_query(value))
+    })
 }
 
 fn decode_query(text: &str) -> String {
@@ -186,31 +210,15 @@ fn decode_query(text: &str) -> String {
         .into_owned()
 }
 
-/// The optional `x-ddg-integration-token` must be a GUID, optionally in braces.
-fn check_integration_token(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get("x-ddg-integration-token") else {
+/// The optional `x-ddg-integration-token`, checked against its schema in the spec.
+fn check_integration_token(headers: &HeaderMap, model: &Model) -> Result<(), ApiError> {
+    let Some(value) = headers.get(INTEGRATION_TOKEN) else {
         return Ok(());
     };
-    let token = value.to_str().unwrap_or_default();
-    let inner = token
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or(token);
-    let groups: Vec<&str> = inner.split('-').collect();
-    let lengths = groups.iter().map(|g| g.len()).collect::<Vec<_>>();
-    let is_guid = lengths == [8, 4, 4, 4, 12]
-        && groups
-            .iter()
-            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
-    if is_guid {
-        Ok(())
-    } else {
-        Err(ApiError::field(
-            "server:badRequest",
-            "x-ddg-integration-token",
-            "must be a GUID such as 5a96bc79-19a7-4544-973b-e2da0c9136f9, optionally in braces",
-        ))
-    }
+    let token = value.to_str().map_err(|_| {
+        ApiError::field("server:badRequest", INTEGRATION_TOKEN, "must be ASCII text")
+    })?;
+    model.check_parameter(INTEGRATION_TOKEN, token)
 }
 
 /// Why a body could not be read as JSON.

@@ -41,7 +41,7 @@ impl Store {
             Identifier::ContactId => return value.parse().ok().and_then(|id| self.get(id)),
             Identifier::Email => self.by_email.get(&value.to_lowercase()).copied(),
             Identifier::MobileNumber => self.by_mobile_number.get(value).copied(),
-            Identifier::Custom(name) => self.by_custom.get(&custom_key(name, value)).copied(),
+            Identifier::Other(name) => self.by_custom.get(&custom_key(name, value)).copied(),
         }?;
         self.get(id)
     }
@@ -77,7 +77,7 @@ impl Store {
                     .more()
                     .custom
                     .iter()
-                    .find_map(|(name, value)| taken(&Identifier::Custom(name.clone()), value))
+                    .find_map(|(name, value)| taken(&Identifier::Other(name.clone()), value))
             })
     }
 

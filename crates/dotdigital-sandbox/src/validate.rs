@@ -1,8 +1,8 @@
-//! Request validation against the project's spec: the spec is parsed with
-//! `openapiv3`, each operation is found by its `operationId`, its request body
-//! schema is converted to JSON Schema by `dotdigital-spec` and checked with
-//! `jsonschema`. Failures become [`Detail`]s naming the field
-//! (`identifiers.email`, `lists[3]`).
+//! Checking a value against one of the spec's schemas: the schema (taken
+//! from the spec by the [`model`](crate::model)) is converted to JSON Schema
+//! by `dotdigital-spec` and compiled with `jsonschema`. Failures become
+//! [`Detail`]s naming the field (`identifiers.email`, `lists[3]`) and the
+//! broken limit.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
@@ -10,61 +10,17 @@ use serde_json::Value;
 
 use crate::error::Detail;
 
-/// The compiled request schemas.
-pub(crate) struct Validators {
-    import_contact: Validator,
-    update_contact: Validator,
+/// Compiles `schema`, a schema object of `spec`; `what` names it in the error.
+pub(crate) fn compile(spec: &Value, schema: &Value, what: &str) -> Result<Validator, String> {
+    let document = dotdigital_spec::schema_document(spec, schema);
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&document.0)
+        .map_err(|e| format!("the schema of {what} does not compile: {e}"))
 }
 
-impl std::fmt::Debug for Validators {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Validators")
-    }
-}
-
-impl Validators {
-    /// Compiles the request schemas of the spec compiled into `dotdigital-spec`.
-    pub fn from_spec() -> Result<Self, String> {
-        let text = dotdigital_spec::SPEC_YAML;
-        let api = dotdigital_spec::parse(text).map_err(|e| e.to_string())?;
-        let spec = dotdigital_spec::to_json(text).map_err(|e| e.to_string())?;
-        let compile = |operation_id: &str| {
-            let (path, method, _) = api
-                .operations()
-                .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation_id))
-                .ok_or_else(|| format!("the spec has no operation {operation_id}"))?;
-            let pointer = format!(
-                "/paths/{}/{method}/requestBody/content/application~1json/schema",
-                path.replace('~', "~0").replace('/', "~1")
-            );
-            let schema = spec
-                .pointer(&pointer)
-                .ok_or_else(|| format!("{operation_id} has no JSON request body schema"))?;
-            let document = dotdigital_spec::schema_document(&spec, schema);
-            jsonschema::options()
-                .should_validate_formats(true)
-                .build(&document.0)
-                .map_err(|e| format!("the request schema of {operation_id} does not compile: {e}"))
-        };
-        crate::identifier::check_rules()?;
-        Ok(Self {
-            import_contact: compile("importContact")?,
-            update_contact: compile("updateContact")?,
-        })
-    }
-
-    /// Problems of a v3 import body; empty when it is valid.
-    pub fn import_contact(&self, body: &Value) -> Vec<Detail> {
-        details(&self.import_contact, body)
-    }
-
-    /// Problems of a v2 update body; empty when it is valid.
-    pub fn update_contact(&self, body: &Value) -> Vec<Detail> {
-        details(&self.update_contact, body)
-    }
-}
-
-fn details(validator: &Validator, body: &Value) -> Vec<Detail> {
+/// Problems of `value`; empty when it is valid.
+pub(crate) fn details(validator: &Validator, body: &Value) -> Vec<Detail> {
     let mut found: Vec<Detail> = validator.iter_errors(body).flat_map(describe).collect();
     found.dedup();
     found
@@ -157,14 +113,14 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
-    use super::*;
+    use crate::model::Model;
     use serde_json::json;
 
     #[test]
     fn details_name_the_field_and_the_limit() {
-        let validators = Validators::from_spec().unwrap();
+        let model = Model::new(dotdigital_spec::SPEC_YAML).unwrap();
         let too_many: Vec<i32> = (0..101).collect();
-        let details = validators.import_contact(&json!({
+        let details = model.check_import(&json!({
             "lists": too_many,
             "channelProperties": {"email": {"optInType": "VerifiedDouble", "colour": 1}},
             "consentRecords": [{"text": "yes"}],
@@ -186,8 +142,8 @@ mod tests {
         );
         assert!(items.contains(&"consentRecords[0].url"), "{details:?}");
         assert!(
-            validators
-                .import_contact(&json!({"identifiers": {"email": "a@b.co"}}))
+            model
+                .check_import(&json!({"identifiers": {"email": "a@b.co"}}))
                 .is_empty()
         );
     }

@@ -38,8 +38,13 @@ async fn path_values_are_percent_decoded_exactly_once() {
         .await;
     assert_eq!(reply.status, 201);
     assert_eq!(reply.body["identifiers"]["email"], "a%2Bb@example.com");
+    // The error names the segment that is not UTF-8 once decoded.
     let reply = api.patch("email", "%FF%FE", "", json!({})).await;
     assert_eq!(reply.status, 400);
+    assert_eq!(reply.items(), ["value"]);
+    let reply = api.patch("%FF", "ann@example.com", "", json!({})).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.items(), ["identifier"]);
 }
 
 #[tokio::test]

@@ -97,6 +97,75 @@ async fn a_new_response_header_is_readable() {
     assert_eq!(imported.headers()["x-request-id"], "req-42");
 }
 
+/// The headers the spec documents on `operation`'s success answers, and one
+/// it does not (a newer service's).
+fn documented_success_headers(operation: &str) -> Vec<String> {
+    let spec = dotdigital_spec::to_json(dotdigital_spec::SPEC_YAML).unwrap();
+    let mut names = vec!["X-Request-Id".to_owned()];
+    for (_, _, op) in dotdigital_spec::operations(&spec) {
+        if op["operationId"] != operation {
+            continue;
+        }
+        for (status, response) in op["responses"].as_object().unwrap() {
+            if status.starts_with('2') {
+                names.extend(
+                    response["headers"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(n, _)| n.clone()),
+                );
+            }
+        }
+    }
+    names
+}
+
+/// Under `cargo xtask evolve` the spec gains a success header, and this test,
+/// built from that spec, reads it through the wrapper.
+#[tokio::test]
+async fn every_header_the_spec_documents_on_a_success_is_readable() {
+    let imports = documented_success_headers("importContact");
+    let updates = documented_success_headers("updateContact");
+    let with = |mut reply: Reply, names: &[String]| {
+        for name in names {
+            reply = reply.header(name, &format!("value of {name}"));
+        }
+        reply
+    };
+    let server = CaptureServer::start(vec![
+        with(Reply::json(200, contact_json()), &imports),
+        with(
+            Reply::json(200, json!({"id": 5, "email": "john@example.com"})),
+            &updates,
+        ),
+    ])
+    .await;
+    let client = client(&server);
+    let imported = client
+        .import_contact(Identifier::email("ann@example.com"))
+        .send()
+        .await
+        .unwrap();
+    for name in &imports {
+        assert_eq!(
+            imported.headers()[name.as_str()],
+            format!("value of {name}").as_str()
+        );
+    }
+    let updated = client
+        .update_contact_resetting_types(5, "john@example.com")
+        .send()
+        .await
+        .unwrap();
+    for name in &updates {
+        assert_eq!(
+            updated.headers()[name.as_str()],
+            format!("value of {name}").as_str()
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_value_of_the_wrong_type_is_named_by_its_path_and_the_request_was_applied() {
     let mut contact = contact_json();

@@ -474,10 +474,13 @@ pub fn apply(spec: &Value, edit: &Edit) -> Result<Value, Failure> {
         }
         Edit::AddRequestEnumValue { request, responses } => {
             for name in std::iter::once(request).chain(responses) {
-                schema_mut(&mut spec, name)
+                let values = schema_mut(&mut spec, name)
                     .and_then(|s| s["enum"].as_array_mut())
-                    .ok_or_else(|| missing(&format!("enum {name}")))?
-                    .push(json!(PROBE));
+                    .ok_or_else(|| missing(&format!("enum {name}")))?;
+                // Another change of the same run may have added it already.
+                if !values.contains(&json!(PROBE)) {
+                    values.push(json!(PROBE));
+                }
             }
         }
         Edit::AddPropertyPair {
@@ -494,7 +497,9 @@ pub fn apply(spec: &Value, edit: &Edit) -> Result<Value, Failure> {
                 .and_then(|s| s["enum"].as_array_mut())
                 .ok_or_else(|| missing(&format!("enum {schema}")))?;
             if matches!(edit, Edit::AddEnumValue { .. }) {
-                values.push(json!(PROBE));
+                if !values.contains(&json!(PROBE)) {
+                    values.push(json!(PROBE));
+                }
             } else {
                 values.pop();
             }

@@ -67,6 +67,18 @@ fn every_additive_change_still_generates_a_client() {
 }
 
 #[test]
+fn all_additive_changes_at_once_still_generate_a_client() {
+    let spec = spec();
+    let together = catalogue(&spec)
+        .into_iter()
+        .filter(|c| c.additive)
+        .fold(spec.clone(), |changed, case| {
+            apply(&changed, &case.edit).unwrap()
+        });
+    dotdigital_codegen::generate(&serde_json::to_string(&together).unwrap()).unwrap();
+}
+
+#[test]
 fn xtask_diff_calls_every_change_what_the_catalogue_expects() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("evolve-verdicts");
     let (report, all_ok) = run(&workspace_root(), &scratch, Build::Nothing).unwrap();

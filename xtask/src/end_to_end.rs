@@ -61,7 +61,7 @@ pub fn run(
                 }
                 Probe::MergeOption { value } => merge_option(&binaries, &sandbox, &email, value),
                 Probe::RequestValue { path, value } => {
-                    request_value(&binaries, &sandbox, &email, path, value)
+                    request_value(&binaries, spec, &sandbox, &email, path, value)
                 }
                 Probe::ResponseValue { path, value } => {
                     response_value(&binaries, spec, path, value)
@@ -267,13 +267,17 @@ fn merge_option(
 
 fn request_value(
     binaries: &Binaries,
+    spec: &Value,
     sandbox: &SandboxProcess,
     email: &str,
     path: &[String],
     value: &str,
 ) -> Result<String, String> {
-    let mut body = nest(path, json!(value));
-    body["identifiers"] = json!({ "email": email });
+    // The spec's own example of the body (a contact with every channel it
+    // needs), with the new value at its path.
+    let mut body = request_example(spec).unwrap_or_else(|| json!({}));
+    set(&mut body, path, json!(value));
+    body["identifiers"]["email"] = json!(email);
     let args = ["contacts", "import", "email", email, "--json", "-"];
     let (code, stdout, stderr) = cli(binaries, &sandbox.base_url, &args, Some(&body.to_string()))?;
     let shown = path.join(".");
@@ -346,6 +350,22 @@ fn set(value: &mut Value, path: &[String], new: Value) {
         slot = &mut slot[key.as_str()];
     }
     *slot = new;
+}
+
+/// The example of the import's request body, as the operation gives it.
+fn request_example(spec: &Value) -> Option<Value> {
+    dotdigital_spec::operations(spec)
+        .find(|(_, _, op)| op["operationId"] == "importContact")
+        .and_then(|(_, _, op)| {
+            op["requestBody"]["content"]
+                .as_object()?
+                .values()
+                .find_map(|media| {
+                    media["example"]
+                        .is_object()
+                        .then(|| media["example"].clone())
+                })
+        })
 }
 
 /// The example of the first operation's success schema.

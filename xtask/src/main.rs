@@ -13,13 +13,15 @@ commands:
   check                          spec rules + every snapshot matches; never writes (CI).
                                  When the generated client drifted, also names the
                                  hand-written crates that no longer compile against it
-  evolve [--no-build|--test-each]
+  evolve [--no-build|--test-each|--end-to-end]
                                  the evolution test: apply each change of a catalogue
                                  (additive and breaking) to a scratch copy of the spec,
                                  cargo check the hand-written crates against each, cargo
                                  test them with all additive changes at once (each on
-                                 its own with --test-each; nothing with --no-build), and
-                                 print one row per change with xtask diff's verdict
+                                 its own with --test-each; nothing with --no-build), run
+                                 the CLI and the sandbox built with all of them against
+                                 each other (only that with --end-to-end), and print one
+                                 row per change with xtask diff's verdict
   diff <old> <new> [--format markdown|json|github] [--fail-on-breaking|--fail-on-warning]
                                  classify the changes between two OpenAPI 3.0 documents
                                  (each a path, git:<rev> for the spec at that revision,
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
                 [] => Build::CheckEachTestTogether,
                 ["--no-build"] => Build::Nothing,
                 ["--test-each"] => Build::TestEach,
+                ["--end-to-end"] => Build::EndToEnd,
                 _ => return usage(),
             };
             return evolve(&root, build);

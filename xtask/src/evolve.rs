@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::diff::{Level, Rust};
 use crate::end_to_end::{self, Probe};
-use crate::{Failure, cargo, diff};
+use crate::{Failure, cargo};
+use openapi_change_classifier::{self as diff, Level, Rust};
 
 /// The name every probe property, value, parameter and header carries.
 const PROBE: &str = "evolutionProbe";

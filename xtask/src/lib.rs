@@ -5,7 +5,8 @@
 //! - `check` (what CI runs) enforces the spec rules and compares every
 //!   snapshot without writing;
 //! - `diff` classifies the changes between two OpenAPI documents for client
-//!   users: a rule id and a level each, as a table, JSON or CI annotations;
+//!   users (the `openapi-change-classifier` crate): a rule id and a level
+//!   each, as a table, JSON or CI annotations on the spec's lines;
 //! - `upstream` compares our operations with Dotdigital's published files;
 //! - `evolve` applies a catalogue of spec changes to scratch copies and
 //!   builds, tests and runs the crates against each;
@@ -16,15 +17,11 @@ use std::process::Command;
 
 pub mod build_cost;
 pub mod cargo;
-pub mod diff;
-pub mod diff_format;
 pub mod end_to_end;
 pub mod evolve;
 pub mod guarantees;
-pub mod model;
 pub mod rules;
 pub mod snapshots;
-pub mod source;
 pub mod upstream;
 
 /// Why a command failed: the whole report, ready to print.
@@ -45,6 +42,22 @@ impl std::fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+impl From<openapi_change_classifier::Error> for Failure {
+    fn from(error: openapi_change_classifier::Error) -> Failure {
+        Failure(error.to_string())
+    }
+}
+
+/// Reads one side of `cargo xtask diff` (a path, `git:<rev>` for the spec at
+/// that revision, or `git:<rev>:<path>`) into the classifier's model.
+pub fn load_side(root: &Path, side: &str) -> Result<openapi_change_classifier::Model, Failure> {
+    Ok(openapi_change_classifier::load(
+        root,
+        side,
+        dotdigital_spec::SPEC_PATH,
+    )?)
+}
 
 /// The workspace root this xtask was built in.
 pub fn workspace_root() -> PathBuf {

@@ -8,7 +8,7 @@ use insta::TextSnapshotKind;
 use insta::internals::TextSnapshotContents;
 
 use crate::Failure;
-use crate::model::Model;
+use openapi_change_classifier::Model;
 
 /// Where the snapshots live, relative to the workspace root.
 pub const SNAPSHOT_DIR: &str = "xtask/snapshots";

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::diff::model_of;
-use xtask::upstream::{Difference, compare, files, run};
+use openapi_change_classifier::{Difference, Model, compare, model_of};
+use xtask::upstream::{files, run, skipped};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,7 +14,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn model(name: &str) -> xtask::model::Model {
+fn model(name: &str) -> Model {
     model_of(name, &std::fs::read_to_string(fixture(name)).unwrap()).unwrap()
 }
 
@@ -101,12 +101,18 @@ fn an_unlisted_difference_fails_and_is_marked() {
     let root = xtask::workspace_root();
     let (report, all_listed) = run(&root, &[drifted_upstream("upstream-run.yaml")]).unwrap();
     assert!(!all_listed);
+    // The unlisted differences stand on their own, last, before the verdict.
+    let unlisted = report
+        .split("UNLISTED differences (in no row of openapi/deviations.md):")
+        .nth(1)
+        .unwrap();
     assert!(
-        report.contains(
-            "| UNLISTED | only upstream | `importContact/parameters/query/upstreamProbe` |"
+        unlisted.contains(
+            "upstream-run.yaml | only upstream | `importContact/parameters/query/upstreamProbe` |"
         ),
         "{report}"
     );
+    assert_eq!(report.matches("| UNLISTED |").count(), 2, "{report}");
     assert!(
         report.contains("error: 2 difference(s) not listed in openapi/deviations.md"),
         "{report}"
@@ -137,6 +143,11 @@ fn without_files_and_without_shared_upstream_it_skips() {
     let lonely = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clone/without/shared");
     std::fs::create_dir_all(&lonely).unwrap();
     assert_eq!(files(&lonely, &[]), None);
+    let message = skipped();
+    assert!(
+        message.contains("cargo xtask upstream path/to/dotdigital-contacts-service.json"),
+        "{message}"
+    );
     assert_eq!(
         files(&lonely, &["x.json"]),
         Some(vec![PathBuf::from("x.json")])

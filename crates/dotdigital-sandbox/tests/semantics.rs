@@ -1,4 +1,4 @@
-//! One test per row of the "Sandbox semantics" table in the design, over real
+//! One test per rule of what the sandbox emulates (its crate docs and the README, "Sandbox"), over real
 //! HTTP on 127.0.0.1. Every PATCH/PUT answer is also checked against the spec.
 
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]

@@ -255,19 +255,30 @@ fn media_examples(spec: &Value, content: &Value, at: &str, found: &mut Vec<Examp
     }
 }
 
-/// Follows a local `$ref` once, leaving anything else as it is.
+/// Follows local `$ref`s (`#/…`) until a value that is not a reference (or
+/// whose target is missing), leaving anything else as it is.
 ///
 /// ```
-/// let spec = serde_json::json!({"components": {"schemas": {"A": {"type": "string"}}}});
+/// let spec = serde_json::json!({"components": {"schemas": {
+///     "A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}}});
 /// let item = serde_json::json!({"$ref": "#/components/schemas/A"});
 /// assert_eq!(dotdigital_spec::resolve(&spec, &item)["type"], "string");
 /// ```
 pub fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
-    item.get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|pointer| spec.pointer(pointer))
-        .unwrap_or(item)
+    let mut current = item;
+    // A cycle of bare refs would loop; a spec has no reason for more than a few.
+    for _ in 0..32 {
+        let next = current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|pointer| spec.pointer(pointer));
+        match next {
+            Some(next) => current = next,
+            None => return current,
+        }
+    }
+    current
 }
 
 /// Escapes a key for use in a JSON pointer (RFC 6901).

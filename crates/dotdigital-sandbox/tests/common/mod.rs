@@ -188,11 +188,7 @@ pub fn conforms_to(spec: &Value, operation: &str, reply: &Reply) {
     let schema = spec
         .pointer(&pointer)
         .unwrap_or_else(|| panic!("status {} is not documented for {operation}", reply.status));
-    let document = dotdigital_spec::schema_document(spec, schema);
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&document.0)
-        .unwrap();
+    let validator = dotdigital_spec::validator(spec, schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&reply.body)
         .map(|e| format!("{} at {}", e, e.instance_path()))

@@ -20,7 +20,7 @@ pub fn violations(spec: &Value) -> Vec<String> {
     let mut request_schemas = BTreeMap::new();
     let mut response_schemas = BTreeMap::new();
     for (method, path, op) in dotdigital_spec::operations(spec) {
-        let at = format!("/paths/{}/{method}", escape(path));
+        let at = dotdigital_spec::operation_pointer(method, path);
         if op
             .get("operationId")
             .and_then(Value::as_str)
@@ -29,13 +29,7 @@ pub fn violations(spec: &Value) -> Vec<String> {
             found.push(format!("{at}: no operationId"));
         }
         responses(spec, &at, op, &mut response_schemas, &mut found);
-        for (i, param) in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, param) in dotdigital_spec::parameters(op) {
             if let Some(schema) = resolve(spec, param).get("schema") {
                 let schema_at = format!("{at}/parameters/{i}/schema");
                 walk(spec, schema, &schema_at, &mut request_schemas);

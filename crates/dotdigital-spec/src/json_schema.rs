@@ -139,25 +139,9 @@ pub fn examples(spec: &Value) -> Vec<Example> {
             schema_examples(schema, &format!("/components/schemas/{name}"), &mut found);
         }
     }
-    let operations = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .flat_map(|(path, item)| {
-            item.as_object()
-                .into_iter()
-                .flatten()
-                .map(move |(method, op)| (format!("/paths/{}/{method}", escape(path)), op))
-        });
-    for (at, op) in operations {
-        for (i, param) in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+    for (method, path, op) in crate::operations(spec) {
+        let at = crate::operation_pointer(method, path);
+        for (i, param) in crate::parameters(op) {
             if let (Some(schema), Some(value)) = (param.get("schema"), param.get("example")) {
                 found.push(Example {
                     location: format!("{at}/parameters/{i}/example"),

@@ -14,7 +14,7 @@ mod json_schema;
 mod reach;
 
 pub use json_schema::{Example, SchemaDocument, escape, examples, resolve, schema_document};
-pub use reach::{Side, operations, reachable_schemas};
+pub use reach::{Side, operation_pointer, operations, parameters, reachable_schemas};
 
 /// A validator for `schema`, a schema object of `spec` (a `$ref` to a named
 /// schema, or one written inline), with its `format`s checked: the schema is

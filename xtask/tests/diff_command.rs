@@ -3,8 +3,9 @@
 //! crate (whose own tests hold the rules): exit codes, formats, annotations
 //! on the spec's lines, and `git:` sides naming the project's spec.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixtures() -> PathBuf {
     xtask::workspace_root().join("crates/openapi-change-classifier/tests/fixtures")
@@ -19,13 +20,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn run_diff(old: &str, new: &str, flags: &[&str]) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("diff")
-        .arg(old)
-        .arg(new)
-        .args(flags)
-        .output()
-        .unwrap();
+    let args = ["diff", old, new].into_iter().chain(flags.iter().copied());
+    let output = common::xtask(args);
     (
         output.status.code(),
         String::from_utf8(output.stdout).unwrap(),

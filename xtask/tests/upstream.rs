@@ -2,8 +2,9 @@
 //! `cargo xtask upstream`: a layered published description against our flat
 //! one, deviations matched by pointer, and the exit code on an unlisted one.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use openapi_change_classifier::{Difference, Model, compare, model_of};
 use xtask::upstream::{files, run, skipped};
@@ -91,7 +92,7 @@ fn drifted_upstream(name: &str) -> PathBuf {
             }
         }
     }
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let path = common::scratch(name);
     std::fs::write(&path, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
     path
 }
@@ -121,11 +122,10 @@ fn an_unlisted_difference_fails_and_is_marked() {
 
 #[test]
 fn the_command_exits_1_on_an_unlisted_difference() {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("upstream")
-        .arg(drifted_upstream("upstream-exit.yaml"))
-        .output()
-        .unwrap();
+    let output = common::xtask([
+        "upstream".as_ref(),
+        drifted_upstream("upstream-exit.yaml").as_os_str(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
 }
 
@@ -140,7 +140,7 @@ fn a_file_without_our_operations_is_an_error() {
 
 #[test]
 fn without_files_and_without_shared_upstream_it_skips() {
-    let lonely = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clone/without/shared");
+    let lonely = common::scratch("clone/without/shared");
     std::fs::create_dir_all(&lonely).unwrap();
     assert_eq!(files(&lonely, &[]), None);
     let message = skipped();

@@ -27,11 +27,13 @@ commands:
                                  classify the changes between two OpenAPI 3.0 documents
                                  (each a path, git:<rev> for the spec at that revision,
                                  or git:<rev>:<path>) for client users: a rule id and a
-                                 level (error, warning, info) each, and a semver hint;
+                                 level (error, warning, info) each, and a semver hint
+                                 (github: annotations on the new file's lines);
                                  exit 1 on an error (or a warning) with --fail-on-*
   upstream [<file>...]           compare our operations with Dotdigital's published files
-                                 (default: ../shared/upstream/, skipped when absent); exit 1
-                                 on a difference not listed in openapi/deviations.md
+                                 (default: ../shared/upstream/; when absent it skips and says
+                                 how to pass them); unlisted differences are listed last;
+                                 exit 1 on a difference not listed in openapi/deviations.md
   build-cost                     what a new crate making one import pays to build: cold
                                  `cargo build` time and crates compiled, beside a crate
                                  using reqwest + serde + tokio alone (takes minutes)

@@ -61,7 +61,7 @@ const RUST_MINOR_WORDS: [&str; 4] = [
 ];
 
 /// The Rust semver impact of one change. Every generated struct and enum is
-/// `#[non_exhaustive]` (dotdigital-codegen), so additions are minor; anything
+/// `#[non_exhaustive]` (as dotdigital-codegen makes progenitor's), so additions are minor; anything
 /// that removes, renames or retypes a generated item, or makes something
 /// required, is major, and so is a change that breaks on the wire (code that
 /// compiles may now fail at run time) unless it only adds a variant.

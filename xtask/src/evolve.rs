@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::diff::{Level, Rust};
 use crate::end_to_end::{self, Probe};
-use crate::{Failure, cargo, diff};
+use crate::{Failure, cargo};
+use openapi_change_classifier::{self as diff, Level, Rust};
 
 /// The name every probe property, value, parameter and header carries.
 const PROBE: &str = "evolutionProbe";
@@ -816,19 +816,9 @@ fn schema_mut<'a>(spec: &'a mut Value, name: &str) -> Option<&'a mut Value> {
 
 /// `(operationId, operation)` for every operation, in path order.
 fn operations(spec: &Value) -> Vec<(String, &Value)> {
-    let mut out = Vec::new();
-    for item in spec["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(|p| p.values())
-    {
-        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
-            if let Some(id) = op["operationId"].as_str() {
-                out.push((id.to_owned(), op));
-            }
-        }
-    }
-    out
+    dotdigital_spec::operations(spec)
+        .filter_map(|(_, _, op)| op["operationId"].as_str().map(|id| (id.to_owned(), op)))
+        .collect()
 }
 
 fn operation_mut<'a>(spec: &'a mut Value, operation_id: &str) -> Option<&'a mut Value> {

@@ -2,6 +2,9 @@
 
 use std::process::ExitCode;
 
+use openapi_change_classifier::format::{self, Annotated, Format};
+use openapi_change_classifier::{Level, LineIndex, Source};
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -26,11 +29,13 @@ commands:
                                  classify the changes between two OpenAPI 3.0 documents
                                  (each a path, git:<rev> for the spec at that revision,
                                  or git:<rev>:<path>) for client users: a rule id and a
-                                 level (error, warning, info) each, and a semver hint;
+                                 level (error, warning, info) each, and a semver hint
+                                 (github: annotations on the new file's lines);
                                  exit 1 on an error (or a warning) with --fail-on-*
   upstream [<file>...]           compare our operations with Dotdigital's published files
-                                 (default: ../shared/upstream/, skipped when absent); exit 1
-                                 on a difference not listed in openapi/deviations.md
+                                 (default: ../shared/upstream/; when absent it skips and says
+                                 how to pass them); unlisted differences are listed last;
+                                 exit 1 on a difference not listed in openapi/deviations.md
   build-cost                     what a new crate making one import pays to build: cold
                                  `cargo build` time and crates compiled, beside a crate
                                  using reqwest + serde + tokio alone (takes minutes)
@@ -80,23 +85,22 @@ fn usage() -> ExitCode {
 
 /// The flags of `cargo xtask diff`.
 struct DiffOptions {
-    format: xtask::diff_format::Format,
+    format: Format,
     /// Exit 1 when a change is at this level or worse.
-    fail_on: Option<xtask::diff::Level>,
+    fail_on: Option<Level>,
 }
 
 impl DiffOptions {
     fn parse(mut flags: &[&str]) -> Option<DiffOptions> {
-        use xtask::diff::Level;
         let mut options = DiffOptions {
-            format: xtask::diff_format::Format::Markdown,
+            format: Format::Markdown,
             fail_on: None,
         };
         loop {
             flags = match flags {
                 [] => return Some(options),
                 ["--format", name, rest @ ..] => {
-                    options.format = xtask::diff_format::Format::parse(name)?;
+                    options.format = Format::parse(name)?;
                     rest
                 }
                 ["--fail-on-breaking", rest @ ..] => {
@@ -114,20 +118,26 @@ impl DiffOptions {
 }
 
 fn diff(root: &std::path::Path, old: &str, new: &str, options: DiffOptions) -> ExitCode {
-    let models = xtask::diff::load(root, old)
-        .and_then(|old_model| Ok((old_model, xtask::diff::load(root, new)?)));
+    let models = xtask::load_side(root, old)
+        .and_then(|old_model| Ok((old_model, xtask::load_side(root, new)?)));
     let (old_model, new_model) = match models {
         Ok(models) => models,
         Err(failure) => return finish(Err(failure)),
     };
-    let changes = xtask::diff::diff(&old_model, &new_model);
-    let file = xtask::source::Source::parse(new).path();
-    print!(
-        "{}",
-        xtask::diff_format::render(&changes, options.format, &file)
-    );
+    let changes = openapi_change_classifier::diff(&old_model, &new_model);
+    let source = Source::parse(new, dotdigital_spec::SPEC_PATH);
+    // The new side was just read, so its text is there for the line numbers.
+    let lines = source
+        .read(root)
+        .map(|text| LineIndex::new(&text))
+        .unwrap_or_default();
+    let file = Annotated {
+        file: source.path(),
+        lines,
+    };
+    print!("{}", format::render(&changes, options.format, &file));
     match options.fail_on {
-        Some(level) if xtask::diff::any_at(&changes, level) => {
+        Some(level) if openapi_change_classifier::any_at(&changes, level) => {
             eprintln!(
                 "error: changes at level {} or worse (--fail-on-*)",
                 level.label()
@@ -156,7 +166,7 @@ fn evolve(root: &std::path::Path, build: xtask::evolve::Build) -> ExitCode {
 
 fn upstream(root: &std::path::Path, given: &[&str]) -> ExitCode {
     let Some(files) = xtask::upstream::files(root, given) else {
-        println!("skipped: {} not found", xtask::upstream::UPSTREAM_DIR);
+        println!("{}", xtask::upstream::skipped());
         return ExitCode::SUCCESS;
     };
     match xtask::upstream::run(root, &files) {

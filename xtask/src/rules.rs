@@ -1,16 +1,15 @@
-//! The project's own spec rules (`design.md`, "Spec rules"): what progenitor
+//! The project's own spec rules (README.md, "Changing the spec"): what progenitor
 //! 0.15 needs and what keeps the generated client honest. Every violation
 //! names a JSON pointer into the spec.
 
 use std::collections::BTreeMap;
 
+use dotdigital_spec::{escape, resolve};
+use openapi_change_classifier::LIMITS;
 use serde_json::{Map, Value};
 
-use crate::model::{LIMITS, escape};
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+/// Schema objects by the JSON pointer where each is written.
+type Schemas<'a> = BTreeMap<String, &'a Map<String, Value>>;
 
 /// Every rule the spec breaks, as `pointer: message`.
 pub fn violations(spec: &Value) -> Vec<String> {
@@ -20,7 +19,8 @@ pub fn violations(spec: &Value) -> Vec<String> {
     }
     let mut request_schemas = BTreeMap::new();
     let mut response_schemas = BTreeMap::new();
-    for (at, op) in operations(spec) {
+    for (method, path, op) in dotdigital_spec::operations(spec) {
+        let at = dotdigital_spec::operation_pointer(method, path);
         if op
             .get("operationId")
             .and_then(Value::as_str)
@@ -28,81 +28,15 @@ pub fn violations(spec: &Value) -> Vec<String> {
         {
             found.push(format!("{at}: no operationId"));
         }
-        let responses = op.get("responses").and_then(Value::as_object);
-        if responses.is_some_and(|r| r.contains_key("default")) {
-            found.push(format!(
-                "{at}/responses/default: a `default` response (progenitor needs explicit statuses)"
-            ));
-        }
-        let mut success = Vec::new();
-        let mut errors = Vec::new();
-        for (status, response) in responses.into_iter().flatten() {
-            let response_at = format!("{at}/responses/{}", escape(status));
-            let response = resolve(spec, response);
-            for (media, body) in content(response) {
-                if let Some(schema) = body.get("schema") {
-                    let schema_at = format!("{response_at}/content/{}/schema", escape(media));
-                    if status.starts_with('2') && !success.contains(&schema) {
-                        success.push(schema);
-                    }
-                    if (status.starts_with('4') || status.starts_with('5'))
-                        && !errors.contains(&schema)
-                    {
-                        errors.push(schema);
-                    }
-                    walk(spec, schema, &schema_at, &mut response_schemas);
-                }
-            }
-        }
-        if success.len() != 1 {
-            found.push(format!(
-                "{at}/responses: {} success schemas across 2xx, must be exactly one",
-                success.len()
-            ));
-        }
-        if errors.len() > 1 {
-            found.push(format!(
-                "{at}/responses: {} error schemas across 4xx and 5xx, must be at most one",
-                errors.len()
-            ));
-        }
-        for (i, param) in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        responses(spec, &at, op, &mut response_schemas, &mut found);
+        for (i, param) in dotdigital_spec::parameters(op) {
             if let Some(schema) = resolve(spec, param).get("schema") {
-                walk(
-                    spec,
-                    schema,
-                    &format!("{at}/parameters/{i}/schema"),
-                    &mut request_schemas,
-                );
+                let schema_at = format!("{at}/parameters/{i}/schema");
+                walk(spec, schema, &schema_at, &mut request_schemas);
             }
         }
         if let Some(body) = op.get("requestBody") {
-            let mut body_schemas = BTreeMap::new();
-            for (media, media_body) in content(resolve(spec, body)) {
-                if let Some(schema) = media_body.get("schema") {
-                    let schema_at = format!("{at}/requestBody/content/{}/schema", escape(media));
-                    walk(spec, schema, &schema_at, &mut body_schemas);
-                }
-            }
-            for (pointer, schema) in &body_schemas {
-                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-                    for (name, property) in properties {
-                        if property.get("default").is_some() {
-                            found.push(format!(
-                                "{pointer}/properties/{}/default: a default on a request-body property (the client would always send it)",
-                                escape(name)
-                            ));
-                        }
-                    }
-                }
-            }
-            request_schemas.extend(body_schemas);
+            request_body(spec, &at, body, &mut request_schemas, &mut found);
         }
     }
     for (pointer, schema) in &response_schemas {
@@ -123,21 +57,94 @@ pub fn violations(spec: &Value) -> Vec<String> {
     found
 }
 
+/// The rules on an operation's responses: explicit statuses, one success
+/// schema, at most one error schema; collects the schemas they reach.
+fn responses<'a>(
+    spec: &'a Value,
+    at: &str,
+    op: &'a Value,
+    response_schemas: &mut Schemas<'a>,
+    found: &mut Vec<String>,
+) {
+    let responses = op.get("responses").and_then(Value::as_object);
+    if responses.is_some_and(|r| r.contains_key("default")) {
+        found.push(format!(
+            "{at}/responses/default: a `default` response (progenitor needs explicit statuses)"
+        ));
+    }
+    let mut success = Vec::new();
+    let mut errors = Vec::new();
+    for (status, response) in responses.into_iter().flatten() {
+        let response_at = format!("{at}/responses/{}", escape(status));
+        for (media, body) in content(resolve(spec, response)) {
+            let Some(schema) = body.get("schema") else {
+                continue;
+            };
+            let schema_at = format!("{response_at}/content/{}/schema", escape(media));
+            if status.starts_with('2') && !success.contains(&schema) {
+                success.push(schema);
+            }
+            if (status.starts_with('4') || status.starts_with('5')) && !errors.contains(&schema) {
+                errors.push(schema);
+            }
+            walk(spec, schema, &schema_at, response_schemas);
+        }
+    }
+    if success.len() != 1 {
+        found.push(format!(
+            "{at}/responses: {} success schemas across 2xx, must be exactly one",
+            success.len()
+        ));
+    }
+    if errors.len() > 1 {
+        found.push(format!(
+            "{at}/responses: {} error schemas across 4xx and 5xx, must be at most one",
+            errors.len()
+        ));
+    }
+}
+
+/// No default on a request-body property; collects the schemas it reaches.
+fn request_body<'a>(
+    spec: &'a Value,
+    at: &str,
+    body: &'a Value,
+    request_schemas: &mut Schemas<'a>,
+    found: &mut Vec<String>,
+) {
+    let mut body_schemas = BTreeMap::new();
+    for (media, media_body) in content(resolve(spec, body)) {
+        if let Some(schema) = media_body.get("schema") {
+            let schema_at = format!("{at}/requestBody/content/{}/schema", escape(media));
+            walk(spec, schema, &schema_at, &mut body_schemas);
+        }
+    }
+    for (pointer, schema) in &body_schemas {
+        for (name, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if property.get("default").is_some() {
+                found.push(format!(
+                    "{pointer}/properties/{}/default: a default on a request-body property (the client would always send it)",
+                    escape(name)
+                ));
+            }
+        }
+    }
+    request_schemas.extend(body_schemas);
+}
+
 /// Examples that do not validate against their schema.
 fn invalid_examples(spec: &Value) -> Vec<String> {
     let mut found = Vec::new();
     for example in dotdigital_spec::examples(spec) {
-        let document = dotdigital_spec::schema_document(spec, &example.schema);
-        let validator = match jsonschema::options()
-            .should_validate_formats(true)
-            .build(&document.0)
-        {
+        let validator = match dotdigital_spec::validator(spec, &example.schema) {
             Ok(validator) => validator,
             Err(e) => {
-                found.push(format!(
-                    "{}: its schema is not valid JSON Schema: {e}",
-                    example.location
-                ));
+                found.push(format!("{}: its schema is {e}", example.location));
                 continue;
             }
         };
@@ -157,24 +164,6 @@ fn invalid_examples(spec: &Value) -> Vec<String> {
     found
 }
 
-/// `(pointer, operation)` for every operation of the spec.
-fn operations(spec: &Value) -> Vec<(String, &Value)> {
-    let mut found = Vec::new();
-    for (path, item) in spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                found.push((format!("/paths/{}/{method}", escape(path)), op));
-            }
-        }
-    }
-    found
-}
-
 fn content(body: &Value) -> impl Iterator<Item = (&String, &Value)> {
     body.get("content")
         .and_then(Value::as_object)
@@ -182,18 +171,9 @@ fn content(body: &Value) -> impl Iterator<Item = (&String, &Value)> {
         .flatten()
 }
 
-fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
-    crate::model::resolve(spec, item).0
-}
-
 /// Collects every schema object reachable from `schema` (refs followed),
 /// each under the JSON pointer where it is written.
-fn walk<'a>(
-    spec: &'a Value,
-    schema: &'a Value,
-    at: &str,
-    seen: &mut BTreeMap<String, &'a Map<String, Value>>,
-) {
+fn walk<'a>(spec: &'a Value, schema: &'a Value, at: &str, seen: &mut Schemas<'a>) {
     let Some(map) = schema.as_object() else {
         return;
     };

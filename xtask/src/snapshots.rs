@@ -2,13 +2,14 @@
 //! snapshots in `xtask/snapshots/` and what `cargo xtask check` compares
 //! against them without ever writing.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use insta::TextSnapshotKind;
 use insta::internals::TextSnapshotContents;
 
 use crate::Failure;
-use crate::model::Model;
+use openapi_change_classifier::Model;
 
 /// Where the snapshots live, relative to the workspace root.
 pub const SNAPSHOT_DIR: &str = "xtask/snapshots";
@@ -142,12 +143,11 @@ pub fn remove_pending(root: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Re-runs every test target of the workspace's crates that owns insta
-/// snapshots (`crates/<crate>/tests/snapshots/<target>__<name>.snap`), with
-/// insta writing (`always` when `accept`, else `.snap.new` files). Says
-/// which targets ran.
-pub fn refresh_crate_snapshots(root: &Path, accept: bool) -> Result<String, Failure> {
-    let mut targets = std::collections::BTreeSet::new();
+/// The crates' insta snapshots (`crates/<crate>/tests/snapshots/
+/// <target>__<name>.snap`): for each owning `(package, test target)`, the
+/// snapshot files, relative to the workspace root.
+fn crate_snapshots(root: &Path) -> Result<BTreeMap<(String, String), Vec<String>>, Failure> {
+    let mut found: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let crates = std::fs::read_dir(root.join("crates"))
         .map_err(|e| Failure::new(format!("cannot list crates/: {e}")))?;
     for krate in crates.filter_map(Result::ok) {
@@ -157,32 +157,87 @@ pub fn refresh_crate_snapshots(root: &Path, accept: bool) -> Result<String, Fail
         let package = krate.file_name().to_string_lossy().into_owned();
         for snapshot in snapshots.filter_map(Result::ok) {
             let name = snapshot.file_name().to_string_lossy().into_owned();
-            if let Some((target, _)) = name.split_once("__") {
-                targets.insert((package.clone(), target.to_owned()));
+            if let Some((target, _)) = name.split_once("__")
+                && name.ends_with(".snap")
+            {
+                found
+                    .entry((package.clone(), target.to_owned()))
+                    .or_default()
+                    .push(format!("crates/{package}/tests/snapshots/{name}"));
             }
         }
     }
+    Ok(found)
+}
+
+/// Runs one test target with insta writing under `insta_root` (`always`, or
+/// `new` for `.snap.new` files) and never failing on a snapshot.
+fn run_target(
+    root: &Path,
+    (package, target): (&str, &str),
+    insta_root: &Path,
+    update: &str,
+) -> Result<(), Failure> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    for (package, target) in &targets {
-        let status = std::process::Command::new(&cargo)
-            .current_dir(root)
-            .args(["test", "-p", package, "--test", target])
-            .env("INSTA_UPDATE", if accept { "always" } else { "new" })
-            .env("INSTA_FORCE_PASS", "1")
-            .env("INSTA_WORKSPACE_ROOT", root)
-            .status()
-            .map_err(|e| Failure::new(format!("cannot run cargo test: {e}")))?;
-        if !status.success() {
-            return Err(Failure::new(format!(
-                "refreshing the snapshots of {package} (test {target}) failed (see above)"
-            )));
-        }
+    let status = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args(["test", "-q", "-p", package, "--test", target])
+        .env("INSTA_UPDATE", update)
+        .env("INSTA_FORCE_PASS", "1")
+        .env("INSTA_WORKSPACE_ROOT", insta_root)
+        .status()
+        .map_err(|e| Failure::new(format!("cannot run cargo test: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "the snapshot tests of {package} (test {target}) failed (see above)"
+        )))
     }
-    let names: Vec<String> = targets.iter().map(|(p, t)| format!("{p} {t}")).collect();
+}
+
+/// Re-runs every test target of the workspace's crates that owns insta
+/// snapshots, with insta writing (`always` when `accept`, else `.snap.new`
+/// files). Says which targets ran.
+pub fn refresh_crate_snapshots(root: &Path, accept: bool) -> Result<String, Failure> {
+    let targets = crate_snapshots(root)?;
+    let update = if accept { "always" } else { "new" };
+    for (package, target) in targets.keys() {
+        run_target(root, (package, target), root, update)?;
+    }
+    let names: Vec<String> = targets.keys().map(|(p, t)| format!("{p} {t}")).collect();
     Ok(format!(
         "crate snapshots refreshed by: {}",
         names.join(", ")
     ))
+}
+
+/// Every committed snapshot of the crates that no test asserts any more.
+/// Each owning test target runs with insta pointed at an empty scratch root
+/// (`INSTA_WORKSPACE_ROOT`, `INSTA_UPDATE=new`), where every snapshot it
+/// asserts lands as a `.snap.new`; a committed `.snap` without one there is
+/// unreferenced. Needs no tool beyond cargo (not cargo-insta).
+pub fn unreferenced_crate_snapshots(root: &Path) -> Result<Vec<String>, Failure> {
+    let scratch = root.join("target/xtask-unreferenced-snapshots");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut unreferenced = Vec::new();
+    for ((package, target), committed) in crate_snapshots(root)? {
+        if !root
+            .join(format!("crates/{package}/tests/{target}.rs"))
+            .is_file()
+        {
+            unreferenced.extend(committed);
+            continue;
+        }
+        run_target(root, (&package, &target), &scratch, "new")?;
+        let produced = |snapshot: &String| scratch.join(format!("{snapshot}.new")).is_file();
+        unreferenced.extend(committed.into_iter().filter(|s| !produced(s)));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(unreferenced
+        .into_iter()
+        .map(|s| format!("{s}: a snapshot no test asserts (delete it)"))
+        .collect())
 }
 
 fn snapshot_path(root: &Path, name: &str) -> PathBuf {

@@ -2,12 +2,14 @@
 //! Dotdigital's published description of them and marks every difference as
 //! listed or not in `openapi/deviations.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use openapi_change_classifier::format::cell;
+use openapi_change_classifier::{Difference, Model, compare, model_of};
+
 use crate::Failure;
-use crate::model::{Additional, Model, Node, Operation};
 
 /// The deviations file, relative to the workspace root.
 pub const DEVIATIONS_PATH: &str = "openapi/deviations.md";
@@ -20,19 +22,6 @@ pub const UPSTREAM_FILES: [&str; 2] = [
     "dotdigital-contacts-service.json",
     "dotdigital-v2-api-swagger.json",
 ];
-
-/// One difference between upstream and our spec.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Difference {
-    /// `operationId/node-key#attribute`, the thing deviations cover.
-    pub pointer: String,
-    /// What differs: `only upstream`, `only ours`, `type`, `enum`, a limit, …
-    pub kind: String,
-    /// The upstream value (`-` when absent).
-    pub upstream: String,
-    /// Our value (`-` when absent).
-    pub ours: String,
-}
 
 /// One row of the deviations table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,156 +94,6 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// Every difference between the upstream document and ours, for each of our
-/// operations the upstream document describes (same method and path).
-/// Returns the operationIds compared and the differences.
-pub fn compare(upstream: &Model, ours: &Model) -> (Vec<String>, Vec<Difference>) {
-    let mut compared = Vec::new();
-    let mut found = Vec::new();
-    for (key, our_op) in &ours.operations {
-        if let Some(their_op) = upstream.operations.get(key) {
-            compared.push(our_op.operation_id.clone());
-            compare_operation(their_op, our_op, &mut found);
-        }
-    }
-    found.sort();
-    (compared, found)
-}
-
-fn compare_operation(theirs: &Operation, ours: &Operation, found: &mut Vec<Difference>) {
-    let op = &ours.operation_id;
-    if theirs.deprecated != ours.deprecated {
-        found.push(difference(
-            format!("{op}#deprecated"),
-            "deprecated",
-            theirs.deprecated.to_string(),
-            ours.deprecated.to_string(),
-        ));
-    }
-    // Below a node only one side has, or whose type differs, report the node only.
-    let mut covered: BTreeSet<&str> = BTreeSet::new();
-    let keys: BTreeSet<&String> = theirs.nodes.keys().chain(ours.nodes.keys()).collect();
-    for at in keys {
-        if covered
-            .iter()
-            .any(|p| at.starts_with(p) && at[p.len()..].starts_with('/'))
-        {
-            continue;
-        }
-        let pointer = format!("{op}/{at}");
-        match (theirs.nodes.get(at), ours.nodes.get(at)) {
-            (Some(t), None) => {
-                covered.insert(at);
-                found.push(difference(
-                    pointer,
-                    "only upstream",
-                    t.describe(),
-                    "-".to_owned(),
-                ));
-            }
-            (None, Some(o)) => {
-                covered.insert(at);
-                found.push(difference(
-                    pointer,
-                    "only ours",
-                    "-".to_owned(),
-                    o.describe(),
-                ));
-            }
-            (Some(t), Some(o)) => {
-                if t.type_text() != o.type_text() {
-                    covered.insert(at);
-                }
-                compare_node(t, o, &pointer, found);
-            }
-            (None, None) => {}
-        }
-    }
-}
-
-fn compare_node(theirs: &Node, ours: &Node, pointer: &str, found: &mut Vec<Difference>) {
-    let mut push = |attribute: &str, t: String, o: String| {
-        if t != o {
-            let kind = attribute.split('/').next().unwrap_or(attribute).to_owned();
-            found.push(Difference {
-                pointer: format!("{pointer}#{attribute}"),
-                kind,
-                upstream: t,
-                ours: o,
-            });
-        }
-    };
-    push("type", theirs.type_text(), ours.type_text());
-    push("media", opt(&theirs.media), opt(&ours.media));
-    push(
-        "required",
-        theirs.required.to_string(),
-        ours.required.to_string(),
-    );
-    push(
-        "nullable",
-        theirs.nullable.to_string(),
-        ours.nullable.to_string(),
-    );
-    push("default", opt(&theirs.default), opt(&ours.default));
-    push(
-        "additionalProperties",
-        additional(theirs.additional),
-        additional(ours.additional),
-    );
-    let limits: BTreeSet<&String> = theirs.limits.keys().chain(ours.limits.keys()).collect();
-    for limit in limits {
-        push(
-            limit,
-            opt(&theirs.limits.get(limit).cloned()),
-            opt(&ours.limits.get(limit).cloned()),
-        );
-    }
-    match (&theirs.enum_values, &ours.enum_values) {
-        (Some(t), Some(o)) => {
-            let values: BTreeSet<&String> = t.iter().chain(o).collect();
-            for value in values {
-                let present =
-                    |list: &Vec<String>| if list.contains(value) { "present" } else { "-" };
-                let name = value.trim_matches('"');
-                push(
-                    &format!("enum/{name}"),
-                    present(t).to_owned(),
-                    present(o).to_owned(),
-                );
-            }
-        }
-        (t, o) => push(
-            "enum",
-            t.as_ref().map_or_else(|| "-".to_owned(), |v| v.join(", ")),
-            o.as_ref().map_or_else(|| "-".to_owned(), |v| v.join(", ")),
-        ),
-    }
-}
-
-fn difference(pointer: String, kind: &str, upstream: String, ours: String) -> Difference {
-    Difference {
-        pointer,
-        kind: kind.to_owned(),
-        upstream,
-        ours,
-    }
-}
-
-fn opt(value: &Option<String>) -> String {
-    value.clone().unwrap_or_else(|| "-".to_owned())
-}
-
-fn additional(value: Option<Additional>) -> String {
-    match value {
-        Some(Additional::Closed) => "false",
-        Some(Additional::Typed) => "schema",
-        Some(Additional::Open) => "open",
-        None => "-",
-    }
-    .to_owned()
-}
-
 /// The upstream files to read: the ones given, or the published files in
 /// `../shared/upstream/` when it exists. `None`: nothing to compare with.
 pub fn files(root: &Path, given: &[&str]) -> Option<Vec<PathBuf>> {
@@ -266,78 +105,151 @@ pub fn files(root: &Path, given: &[&str]) -> Option<Vec<PathBuf>> {
         .then(|| UPSTREAM_FILES.iter().map(|f| dir.join(f)).collect())
 }
 
+/// What `cargo xtask upstream` says when it has nothing to compare with:
+/// why, and how to give it Dotdigital's files.
+pub fn skipped() -> String {
+    format!(
+        "skipped: {UPSTREAM_DIR} not found. Give Dotdigital's published files instead:\n  \
+         cargo xtask upstream path/to/{} path/to/{}\n\
+         (or put them in {UPSTREAM_DIR}/ beside this repository)",
+        UPSTREAM_FILES[0], UPSTREAM_FILES[1]
+    )
+}
+
+/// One difference with the deviations that cover it (none: unlisted).
+struct Row<'a> {
+    file: String,
+    difference: Difference,
+    listed: Vec<&'a str>,
+}
+
 /// `cargo xtask upstream`: the report, and whether every difference is listed.
 pub fn run(root: &Path, files: &[PathBuf]) -> Result<(String, bool), Failure> {
-    let ours_text = crate::read_spec(root)?;
-    let ours = crate::diff::model_of(dotdigital_spec::SPEC_PATH, &ours_text)?;
+    let ours = model_of(dotdigital_spec::SPEC_PATH, &crate::read_spec(root)?)?;
     let deviations_text = std::fs::read_to_string(root.join(DEVIATIONS_PATH))
         .map_err(|e| Failure::new(format!("cannot read {DEVIATIONS_PATH}: {e}")))?;
     let deviations = parse_deviations(&deviations_text)?;
     let mut out = String::new();
-    let mut unlisted = 0;
-    let mut used: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut rows = Vec::new();
     let mut compared_all = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
-        let theirs = crate::diff::model_of(&file.display().to_string(), &text)?;
-        let (compared, differences) = compare(&theirs, &ours);
-        if compared.is_empty() {
-            return Err(Failure::new(format!(
-                "{} describes none of our operations ({})",
-                file.display(),
-                ours.operations
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        let (compared, differences) = compare_file(file, &ours)?;
         let _ = writeln!(
             out,
-            "{} ({}): {} difference(s)\n",
-            file.strip_prefix(root).unwrap_or(file).display(),
+            "{shown} ({}): {} difference(s)\n",
             compared.join(", "),
             differences.len()
         );
         compared_all.extend(compared);
-        if differences.is_empty() {
-            continue;
-        }
-        out.push_str("| deviation | kind | where | upstream | ours |\n|---|---|---|---|---|\n");
-        for d in &differences {
-            let listed: Vec<&str> = deviations
-                .iter()
-                .filter(|dev| dev.covers.iter().any(|p| glob_match(p, &d.pointer)))
-                .map(|dev| dev.id.as_str())
-                .collect();
-            for id in &listed {
-                *used.entry(id).or_default() += 1;
-            }
-            let listed = if listed.is_empty() {
-                unlisted += 1;
-                "UNLISTED".to_owned()
-            } else {
-                listed.join(", ")
-            };
-            let _ = writeln!(
-                out,
-                "| {listed} | {} | `{}` | {} | {} |",
-                d.kind,
-                d.pointer,
-                cell(&d.upstream),
-                cell(&d.ours)
-            );
-        }
-        out.push('\n');
+        let file_rows: Vec<Row> = differences
+            .into_iter()
+            .map(|difference| Row {
+                listed: covering(&deviations, &difference.pointer),
+                file: shown.clone(),
+                difference,
+            })
+            .collect();
+        let listed: Vec<&Row> = file_rows.iter().filter(|r| !r.listed.is_empty()).collect();
+        table(&mut out, &listed, false);
+        rows.extend(file_rows);
     }
-    for deviation in &deviations {
+    stale_deviations(&mut out, &deviations, &rows, &compared_all);
+    let unlisted: Vec<&Row> = rows.iter().filter(|r| r.listed.is_empty()).collect();
+    if unlisted.is_empty() {
+        let _ = writeln!(out, "ok: every difference is listed in {DEVIATIONS_PATH}");
+    } else {
+        let _ = writeln!(
+            out,
+            "UNLISTED differences (in no row of {DEVIATIONS_PATH}):\n"
+        );
+        table(&mut out, &unlisted, true);
+        let _ = writeln!(
+            out,
+            "error: {} difference(s) not listed in {DEVIATIONS_PATH}: fix the spec, or add a \
+             row with the reason and the pointer it covers (last column)",
+            unlisted.len()
+        );
+    }
+    Ok((out, unlisted.is_empty()))
+}
+
+/// The operations of ours one published file describes, and the differences.
+fn compare_file(file: &Path, ours: &Model) -> Result<(Vec<String>, Vec<Difference>), Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
+    let theirs = model_of(&file.display().to_string(), &text)?;
+    let (compared, differences) = compare(&theirs, ours);
+    if compared.is_empty() {
+        let ours: Vec<&str> = ours.operations.keys().map(String::as_str).collect();
+        return Err(Failure::new(format!(
+            "{} describes none of our operations ({})",
+            file.display(),
+            ours.join(", ")
+        )));
+    }
+    Ok((compared, differences))
+}
+
+/// The ids of the deviations whose patterns match `pointer`.
+fn covering<'a>(deviations: &'a [Deviation], pointer: &str) -> Vec<&'a str> {
+    deviations
+        .iter()
+        .filter(|dev| dev.covers.iter().any(|p| glob_match(p, pointer)))
+        .map(|dev| dev.id.as_str())
+        .collect()
+}
+
+/// The rows as a markdown table (with the file they come from, for the
+/// unlisted ones gathered from every file).
+fn table(out: &mut String, rows: &[&Row], with_file: bool) {
+    if rows.is_empty() {
+        return;
+    }
+    let file_column = if with_file { " file |" } else { "" };
+    let file_rule = if with_file { "---|" } else { "" };
+    let _ = writeln!(
+        out,
+        "| deviation |{file_column} kind | where | upstream | ours |\n|---|{file_rule}---|---|---|---|"
+    );
+    for row in rows {
+        let listed = if row.listed.is_empty() {
+            "UNLISTED".to_owned()
+        } else {
+            row.listed.join(", ")
+        };
+        let file = if with_file {
+            format!(" {} |", row.file)
+        } else {
+            String::new()
+        };
+        let d = &row.difference;
+        let _ = writeln!(
+            out,
+            "| {listed} |{file} {} | `{}` | {} | {} |",
+            d.kind,
+            d.pointer,
+            cell(&d.upstream, "-"),
+            cell(&d.ours, "-")
+        );
+    }
+    out.push('\n');
+}
+
+/// A note for each deviation about a compared operation that covers nothing.
+fn stale_deviations(out: &mut String, deviations: &[Deviation], rows: &[Row], compared: &[String]) {
+    let used: BTreeSet<&str> = rows.iter().flat_map(|r| r.listed.iter().copied()).collect();
+    for deviation in deviations {
         let about_compared = deviation.covers.iter().any(|p| {
-            compared_all
+            compared
                 .iter()
                 .any(|op| p.starts_with(&format!("{op}/")) || p.starts_with(&format!("{op}#")))
         });
-        if about_compared && !used.contains_key(deviation.id.as_str()) {
+        if about_compared && !used.contains(deviation.id.as_str()) {
             let _ = writeln!(
                 out,
                 "note: {} in {DEVIATIONS_PATH} covers no difference any more; update or remove it",
@@ -345,26 +257,7 @@ pub fn run(root: &Path, files: &[PathBuf]) -> Result<(String, bool), Failure> {
             );
         }
     }
-    if unlisted == 0 {
-        let _ = writeln!(out, "ok: every difference is listed in {DEVIATIONS_PATH}");
-    } else {
-        let _ = writeln!(
-            out,
-            "error: {unlisted} difference(s) not listed in {DEVIATIONS_PATH}: fix the spec, or add a \
-             row with the reason and the pointer it covers (last column)"
-        );
-    }
-    Ok((out, unlisted == 0))
 }
-
-fn cell(text: &str) -> String {
-    if text == "-" {
-        "-".to_owned()
-    } else {
-        format!("`{}`", text.replace('|', "\\|"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]

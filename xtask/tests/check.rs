@@ -2,6 +2,8 @@
 //! `cargo xtask check` under plain `cargo test`: the workspace passes, and a
 //! drifted copy of it fails with the diff and the commands that fix it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use xtask::{check, snapshots, workspace_root};
@@ -10,7 +12,7 @@ use xtask::{check, snapshots, workspace_root};
 /// own (a frozen copy, so a value added to the real spec breaks nothing here)
 /// and the snapshots it generates.
 fn scratch_workspace(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let root = common::scratch(name);
     let _ = std::fs::remove_dir_all(&root);
     let spec =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/dotdigital-contacts.yaml");

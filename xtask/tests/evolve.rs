@@ -3,14 +3,12 @@
 //! does those): it covers what it promises, every additive change still
 //! generates a client, and `xtask diff` calls each change what it is.
 
-use std::path::Path;
+mod common;
 
 use xtask::evolve::{Build, Edit, apply, catalogue, run};
 use xtask::workspace_root;
 
-fn spec() -> serde_json::Value {
-    dotdigital_spec::to_json(&xtask::read_spec(&workspace_root()).unwrap()).unwrap()
-}
+use common::spec;
 
 #[test]
 fn the_catalogue_covers_every_request_object_the_response_and_each_operation() {
@@ -80,7 +78,7 @@ fn all_additive_changes_at_once_still_generate_a_client() {
 
 #[test]
 fn xtask_diff_calls_every_change_what_the_catalogue_expects() {
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("evolve-verdicts");
+    let scratch = common::scratch("evolve-verdicts");
     let (report, all_ok) = run(&workspace_root(), &scratch, Build::Nothing).unwrap();
     assert!(all_ok, "{report}");
     assert!(report.contains("| value removed from enum"), "{report}");

@@ -19,9 +19,8 @@ use reqwest::header::HeaderValue;
 #[derive(Clone)]
 pub struct Credentials {
     pub(crate) api_user: String,
-    /// The `Authorization` header, encoded once rather than on every request;
-    /// `None` if the credentials cannot form a header.
-    pub(crate) authorization: Option<HeaderValue>,
+    /// The `Authorization` header, encoded once rather than on every request.
+    pub(crate) authorization: HeaderValue,
     pub(crate) integration_token: Option<String>,
     pub(crate) answer_limit: usize,
 }
@@ -38,13 +37,11 @@ impl Credentials {
         let api_user = api_user.into();
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{api_user}:{}", api_password.into()));
-        let authorization =
-            HeaderValue::from_str(&format!("Basic {basic}"))
-                .ok()
-                .map(|mut value| {
-                    value.set_sensitive(true);
-                    value
-                });
+        // Base64's alphabet is printable ASCII, so every user and password
+        // forms a header; the fallback only satisfies the type.
+        let mut authorization = HeaderValue::from_str(&format!("Basic {basic}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+        authorization.set_sensitive(true);
         Self {
             api_user,
             authorization,
@@ -83,5 +80,22 @@ impl std::fmt::Debug for Credentials {
             )
             .field("answer_limit", &self.answer_limit)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_password_forms_a_sensitive_basic_header() {
+        let credentials = Credentials::new("usér@example.com", "pa\u{0}ss\nwörd\u{7f}");
+        let value = credentials.authorization.to_str().unwrap_or_default();
+        let encoded = value.strip_prefix("Basic ").unwrap_or_default();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap_or_default();
+        assert_eq!(decoded, "usér@example.com:pa\u{0}ss\nwörd\u{7f}".as_bytes());
+        assert!(credentials.authorization.is_sensitive());
     }
 }

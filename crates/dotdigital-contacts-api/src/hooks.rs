@@ -22,10 +22,9 @@ impl ClientHooks<Credentials> for Client {
         // progenitor sends `api-version: <info.version>`; Dotdigital defines no such header.
         request.headers_mut().remove(API_VERSION);
 
-        let authorization = credentials.authorization.clone().ok_or_else(|| {
-            Error::InvalidRequest("the Basic credentials cannot form an HTTP header".to_owned())
-        })?;
-        request.headers_mut().insert(AUTHORIZATION, authorization);
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, credentials.authorization.clone());
 
         if let Some(token) = &credentials.integration_token
             && !request.headers().contains_key(&INTEGRATION_TOKEN)

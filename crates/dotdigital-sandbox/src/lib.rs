@@ -7,7 +7,7 @@
 //!
 //! It is an independent implementation: it shares the project's spec but
 //! none of the client's code, so it catches client bugs. Behaviour follows
-//! the "Sandbox semantics" table of the design.
+//! the "Sandbox" section of the README.
 //!
 //! **It follows the spec it is built from** (the project's, or the text given
 //! to [`SandboxBuilder::spec`]), parsed once at start: the request, parameter

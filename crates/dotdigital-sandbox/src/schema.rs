@@ -4,23 +4,8 @@
 //! schema has a place for). Schemas are found from an operation, never by
 //! their component names, so renamed or split schemas change nothing here.
 
+pub(crate) use dotdigital_spec::resolve;
 use serde_json::{Map, Value};
-
-/// Follows local `$ref`s (`#/…`) until a schema that is not a reference.
-pub(crate) fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut current = schema;
-    // A cycle of bare refs would loop; a spec has no reason for more than a few.
-    for _ in 0..32 {
-        let Some(target) = current.get("$ref").and_then(Value::as_str) else {
-            return current;
-        };
-        match target.strip_prefix('#').and_then(|p| spec.pointer(p)) {
-            Some(next) => current = next,
-            None => return current,
-        }
-    }
-    current
-}
 
 /// The resolved schema and its `allOf` branches, depth first.
 fn branches<'a>(spec: &'a Value, schema: &'a Value, out: &mut Vec<&'a Value>) {

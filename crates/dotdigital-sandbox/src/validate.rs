@@ -12,10 +12,7 @@ use crate::error::Detail;
 
 /// Compiles `schema`, a schema object of `spec`; `what` names it in the error.
 pub(crate) fn compile(spec: &Value, schema: &Value, what: &str) -> Result<Validator, String> {
-    let document = dotdigital_spec::schema_document(spec, schema);
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&document.0)
+    dotdigital_spec::validator(spec, schema)
         .map_err(|e| format!("the schema of {what} does not compile: {e}"))
 }
 

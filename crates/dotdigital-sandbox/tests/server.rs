@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Api, send};
+use common::{ANN, Api, send};
 use dotdigital_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::json;
@@ -52,12 +52,7 @@ async fn merge_option_and_integration_token_are_checked() {
     let api = Api::start().await;
     let body = json!({"identifiers": {"email": "ann@example.com"}});
     let reply = api
-        .patch(
-            "email",
-            "ann@example.com",
-            "?merge-option=overwriteIfEmpty",
-            body.clone(),
-        )
+        .patch_by_email(ANN, "?merge-option=overwriteIfEmpty", body.clone())
         .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.items(), ["merge-option"]);
@@ -82,7 +77,7 @@ async fn only_configured_custom_identifiers_exist() {
     let api = Api::with(Sandbox::builder().custom_identifier("crmId")).await;
     let created = api
         .create(
-            "ann@example.com",
+            ANN,
             json!({"identifiers": {"email": "ann@example.com", "crmId": "CRM-1"}}),
         )
         .await;
@@ -220,9 +215,9 @@ async fn added_latency_delays_api_answers() {
 #[tokio::test]
 async fn get_and_delete_observe_and_prepare_state() {
     let api = Api::start().await;
-    assert_eq!(api.contact("ann@example.com").await.status, 404);
+    assert_eq!(api.contact(ANN).await.status, 404);
     assert_eq!(
-        api.contact("ann@example.com").await.body["errorCode"],
+        api.contact(ANN).await.body["errorCode"],
         "contacts:contactNotFound"
     );
     assert_eq!(
@@ -231,7 +226,7 @@ async fn get_and_delete_observe_and_prepare_state() {
             .status,
         404
     );
-    let created = api.create("ann@example.com", json!({})).await;
+    let created = api.create(ANN, json!({})).await;
     let id = created["contactId"].as_u64().unwrap();
     assert_eq!(
         api.get(&format!("/v2/contacts/{id}")).await.body["email"],
@@ -255,10 +250,7 @@ async fn get_and_delete_observe_and_prepare_state() {
         .put_v2(&id.to_string(), json!({"email": "ann@example.com"}))
         .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(
-        api.contact("ann@example.com").await.body["status"],
-        "subscribed"
-    );
+    assert_eq!(api.contact(ANN).await.body["status"], "subscribed");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Api, conforms_to, spec};
+use common::{ANN, Api, conforms_to, spec};
 use serde_json::{Value, json};
 
 const IMPORT: &str = "/paths/~1contacts~1v3~1{identifier}~1{value}/patch";
@@ -126,7 +126,7 @@ async fn new_optional_properties_round_trip_through_patch_and_get_at_any_depth()
     record["source"] = json!("web form");
     let created = api
         .create(
-            "ann@example.com",
+            ANN,
             json!({
                 "nickname": "Annie",
                 "note": "met at the fair",
@@ -153,9 +153,7 @@ async fn new_optional_properties_round_trip_through_patch_and_get_at_any_depth()
 
     // An update merges into what is stored; GET shows the same contact.
     let updated = api
-        .patch(
-            "email",
-            "ann@example.com",
+        .patch_by_email(ANN,
             "",
             json!({"loyalty": {"since": 2020}, "channelProperties": {"email": {"frequency": "monthly"}}}),
         )
@@ -170,7 +168,7 @@ async fn new_optional_properties_round_trip_through_patch_and_get_at_any_depth()
         updated.body["channelProperties"]["email"]["frequency"],
         "monthly"
     );
-    let read = api.contact("ann@example.com").await;
+    let read = api.contact(ANN).await;
     conforms_to(&api.spec, IMPORT, &read);
     assert_eq!(read.body, updated.body);
 }
@@ -191,12 +189,7 @@ async fn a_merge_option_the_spec_allows_but_the_sandbox_does_not_model_is_not_em
     let body = json!({"identifiers": {"email": "ann@example.com"}});
 
     let reply = api
-        .patch(
-            "email",
-            "ann@example.com",
-            "?merge-option=replace",
-            body.clone(),
-        )
+        .patch_by_email(ANN, "?merge-option=replace", body.clone())
         .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["errorCode"], "sandbox:notEmulated");
@@ -207,12 +200,7 @@ async fn a_merge_option_the_spec_allows_but_the_sandbox_does_not_model_is_not_em
 
     // A value outside the spec is a plain bad request, naming the allowed ones.
     let reply = api
-        .patch(
-            "email",
-            "ann@example.com",
-            "?merge-option=merge",
-            body.clone(),
-        )
+        .patch_by_email(ANN, "?merge-option=merge", body.clone())
         .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["errorCode"], "server:badRequest");
@@ -224,12 +212,7 @@ async fn a_merge_option_the_spec_allows_but_the_sandbox_does_not_model_is_not_em
     );
     // The options it models still work.
     let reply = api
-        .patch(
-            "email",
-            "ann@example.com",
-            "?merge-option=overwrite-if-empty",
-            body,
-        )
+        .patch_by_email(ANN, "?merge-option=overwrite-if-empty", body)
         .await;
     assert_eq!(reply.status, 201);
 }
@@ -248,7 +231,7 @@ async fn a_request_enum_value_answers_cannot_report_is_not_emulated_and_changes_
         "paused",
     );
     let api = Api::with_spec(spec.clone()).await;
-    let created = api.create("ann@example.com", json!({})).await;
+    let created = api.create(ANN, json!({})).await;
     for (channels, item) in [
         (
             json!({"email": {"emailType": "amp"}}),
@@ -260,18 +243,13 @@ async fn a_request_enum_value_answers_cannot_report_is_not_emulated_and_changes_
         ),
     ] {
         let reply = api
-            .patch(
-                "email",
-                "ann@example.com",
-                "",
-                json!({"channelProperties": channels}),
-            )
+            .patch_by_email(ANN, "", json!({"channelProperties": channels}))
             .await;
         assert_eq!(reply.status, 400, "{}", reply.body);
         assert_eq!(reply.body["errorCode"], "sandbox:notEmulated");
         assert_eq!(reply.items(), [item]);
     }
-    assert_eq!(api.contact("ann@example.com").await.body, created);
+    assert_eq!(api.contact(ANN).await.body, created);
 
     // Once the answers can report it (v3 and v2 alike), it is stored and answered.
     add_enum_value(
@@ -283,7 +261,7 @@ async fn a_request_enum_value_answers_cannot_report_is_not_emulated_and_changes_
     let api = Api::with_spec(spec).await;
     let created = api
         .create(
-            "ann@example.com",
+            ANN,
             json!({"channelProperties": {"email": {"emailType": "amp"}}}),
         )
         .await;
@@ -331,9 +309,8 @@ async fn a_sent_value_the_answer_schema_cannot_hold_is_not_emulated_and_changes_
     );
     let api = Api::with_spec(spec).await;
     let reply = api
-        .patch(
-            "email",
-            "ann@example.com",
+        .patch_by_email(
+            ANN,
             "",
             json!({"identifiers": {"email": "ann@example.com"}, "tier": "platinum"}),
         )
@@ -342,7 +319,7 @@ async fn a_sent_value_the_answer_schema_cannot_hold_is_not_emulated_and_changes_
     assert_eq!(reply.body["errorCode"], "sandbox:notEmulated");
     assert_eq!(reply.items(), ["tier"]);
     assert_eq!(api.sandbox.contact_count(), 0);
-    let created = api.create("ann@example.com", json!({"tier": "gold"})).await;
+    let created = api.create(ANN, json!({"tier": "gold"})).await;
     assert_eq!(created["tier"], "gold");
 }
 
@@ -414,7 +391,7 @@ async fn a_new_built_in_identifier_is_checked_by_its_schema_unique_and_found_by_
     let api = Api::with_spec(spec).await;
     let created = api
         .create(
-            "ann@example.com",
+            ANN,
             json!({"identifiers": {"email": "ann@example.com", "externalId": "X1"}}),
         )
         .await;

@@ -139,25 +139,9 @@ pub fn examples(spec: &Value) -> Vec<Example> {
             schema_examples(schema, &format!("/components/schemas/{name}"), &mut found);
         }
     }
-    let operations = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .flat_map(|(path, item)| {
-            item.as_object()
-                .into_iter()
-                .flatten()
-                .map(move |(method, op)| (format!("/paths/{}/{method}", escape(path)), op))
-        });
-    for (at, op) in operations {
-        for (i, param) in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+    for (method, path, op) in crate::operations(spec) {
+        let at = crate::operation_pointer(method, path);
+        for (i, param) in crate::parameters(op) {
             if let (Some(schema), Some(value)) = (param.get("schema"), param.get("example")) {
                 found.push(Example {
                     location: format!("{at}/parameters/{i}/example"),
@@ -255,19 +239,30 @@ fn media_examples(spec: &Value, content: &Value, at: &str, found: &mut Vec<Examp
     }
 }
 
-/// Follows a local `$ref` once, leaving anything else as it is.
+/// Follows local `$ref`s (`#/…`) until a value that is not a reference (or
+/// whose target is missing), leaving anything else as it is.
 ///
 /// ```
-/// let spec = serde_json::json!({"components": {"schemas": {"A": {"type": "string"}}}});
+/// let spec = serde_json::json!({"components": {"schemas": {
+///     "A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}}});
 /// let item = serde_json::json!({"$ref": "#/components/schemas/A"});
 /// assert_eq!(dotdigital_spec::resolve(&spec, &item)["type"], "string");
 /// ```
 pub fn resolve<'a>(spec: &'a Value, item: &'a Value) -> &'a Value {
-    item.get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|pointer| spec.pointer(pointer))
-        .unwrap_or(item)
+    let mut current = item;
+    // A cycle of bare refs would loop; a spec has no reason for more than a few.
+    for _ in 0..32 {
+        let next = current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|pointer| spec.pointer(pointer));
+        match next {
+            Some(next) => current = next,
+            None => return current,
+        }
+    }
+    current
 }
 
 /// Escapes a key for use in a JSON pointer (RFC 6901).

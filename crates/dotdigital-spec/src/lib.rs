@@ -14,7 +14,29 @@ mod json_schema;
 mod reach;
 
 pub use json_schema::{Example, SchemaDocument, escape, examples, resolve, schema_document};
-pub use reach::{Side, operations, reachable_schemas};
+pub use reach::{Side, operation_pointer, operations, parameters, reachable_schemas};
+
+/// A validator for `schema`, a schema object of `spec` (a `$ref` to a named
+/// schema, or one written inline), with its `format`s checked: the schema is
+/// turned into JSON Schema by [`schema_document`] and compiled once.
+///
+/// ```
+/// let spec = dotdigital_spec::to_json(dotdigital_spec::SPEC_YAML).unwrap();
+/// let schema = serde_json::json!({"$ref": "#/components/schemas/ImportContactRequest"});
+/// let validator = dotdigital_spec::validator(&spec, &schema).unwrap();
+/// assert!(validator.is_valid(&serde_json::json!({"identifiers": {"email": "a@b.co"}})));
+/// assert!(!validator.is_valid(&serde_json::json!({"lists": []})));
+/// ```
+#[cfg(feature = "validator")]
+pub fn validator(
+    spec: &serde_json::Value,
+    schema: &serde_json::Value,
+) -> Result<jsonschema::Validator, SpecError> {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema_document(spec, schema).0)
+        .map_err(|e| SpecError(format!("not valid JSON Schema: {e}")))
+}
 
 /// Path of the spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/dotdigital-contacts.yaml";

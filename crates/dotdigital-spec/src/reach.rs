@@ -45,6 +45,31 @@ pub fn operations(spec: &Value) -> impl Iterator<Item = (&'static str, &str, &Va
         })
 }
 
+/// The JSON pointer of the operation at `method` and `path`.
+///
+/// ```
+/// assert_eq!(dotdigital_spec::operation_pointer("put", "/v2/contacts/{id}"), "/paths/~1v2~1contacts~1{id}/put");
+/// ```
+pub fn operation_pointer(method: &str, path: &str) -> String {
+    format!("/paths/{}/{method}", crate::escape(path))
+}
+
+/// The parameters an operation lists itself (not its path item's), with
+/// their index in its `parameters`.
+///
+/// ```
+/// let op = serde_json::json!({"parameters": [{"name": "a"}, {"name": "b"}]});
+/// let names: Vec<_> = dotdigital_spec::parameters(&op).map(|(i, p)| (i, p["name"].as_str())).collect();
+/// assert_eq!(names, [(0, Some("a")), (1, Some("b"))]);
+/// ```
+pub fn parameters(op: &Value) -> impl Iterator<Item = (usize, &Value)> {
+    op.get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
 /// The names of the component schemas (`#/components/schemas/NAME`) that the
 /// `side` of some operation reaches, through any depth of `$ref`s.
 ///

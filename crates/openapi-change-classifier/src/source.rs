@@ -1,6 +1,6 @@
-//! Where one side of `xtask diff` comes from, and its external `$ref`s.
+//! Where one side of a diff comes from, and its external `$ref`s.
 //!
-//! A side is a file path, `git:<rev>` (the project's spec at that revision) or
+//! A side is a file path, `git:<rev>` (a default path at that revision) or
 //! `git:<rev>:<path>` (any file of the repository at that revision, the path
 //! relative to the repository root). Relative file `$ref`s
 //! (`$ref: ./schemas/pet.yaml#/Pet`) are read from the same place, relative
@@ -13,12 +13,11 @@ use std::process::Command;
 
 use serde_json::{Map, Value};
 
-use crate::Failure;
-use crate::model::escape;
+use crate::{Error, escape};
 
 /// The key of the bundled document under which each external file is kept,
 /// by its path relative to the main document (escaped as a pointer token).
-pub const EXTERNAL: &str = "x-xtask-external";
+pub const EXTERNAL: &str = "x-external-files";
 
 /// More external files than this is a runaway, not a spec.
 const MAX_FILES: usize = 1000;
@@ -38,8 +37,17 @@ pub enum Source {
 }
 
 impl Source {
-    /// Reads a side as given on the command line.
-    pub fn parse(side: &str) -> Source {
+    /// Reads a side as given on the command line; `git:<rev>` alone is
+    /// `default_path` at that revision.
+    ///
+    /// ```
+    /// use openapi_change_classifier::Source;
+    /// assert_eq!(
+    ///     Source::parse("git:HEAD~1", "api.yaml"),
+    ///     Source::Git { rev: "HEAD~1".to_owned(), path: "api.yaml".to_owned() }
+    /// );
+    /// ```
+    pub fn parse(side: &str, default_path: &str) -> Source {
         match side.strip_prefix("git:") {
             Some(rest) => match rest.split_once(':') {
                 Some((rev, path)) => Source::Git {
@@ -48,7 +56,7 @@ impl Source {
                 },
                 None => Source::Git {
                     rev: rest.to_owned(),
-                    path: dotdigital_spec::SPEC_PATH.to_owned(),
+                    path: default_path.to_owned(),
                 },
             },
             None => Source::File(PathBuf::from(side)),
@@ -65,25 +73,23 @@ impl Source {
     }
 
     /// The text of the main document.
-    pub fn read(&self, root: &Path) -> Result<String, Failure> {
+    pub fn read(&self, root: &Path) -> Result<String, Error> {
         self.read_relative(root, "")
     }
 
     /// The main document parsed, with every external file it reaches inlined.
-    pub fn load(&self, root: &Path) -> Result<Value, Failure> {
+    pub fn load(&self, root: &Path) -> Result<Value, Error> {
         let text = self.read(root)?;
-        let spec = dotdigital_spec::to_json(&text)
-            .map_err(|e| Failure::new(format!("{}: {e}", self.path())))?;
+        let spec = crate::parse(&self.path(), &text)?;
         bundle(spec, |relative| {
             let text = self.read_relative(root, relative)?;
-            dotdigital_spec::to_json(&text)
-                .map_err(|e| Failure::new(format!("{relative} (from {}): {e}", self.path())))
+            crate::parse(&format!("{relative} (from {})", self.path()), &text)
         })
     }
 
     /// A file given relative to the main document's directory; `""` is the
     /// main document itself.
-    fn read_relative(&self, root: &Path, relative: &str) -> Result<String, Failure> {
+    fn read_relative(&self, root: &Path, relative: &str) -> Result<String, Error> {
         match self {
             Source::File(path) => {
                 let path = if relative.is_empty() {
@@ -92,7 +98,7 @@ impl Source {
                     path.parent().unwrap_or(Path::new("")).join(relative)
                 };
                 std::fs::read_to_string(&path)
-                    .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))
+                    .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))
             }
             Source::Git { rev, path } => {
                 let path = if relative.is_empty() {
@@ -106,36 +112,35 @@ impl Source {
     }
 }
 
-fn git_show(root: &Path, object: &str) -> Result<String, Failure> {
+fn git_show(root: &Path, object: &str) -> Result<String, Error> {
     let output = Command::new("git")
         .arg("-C")
         .arg(root)
         .args(["show", object])
         .output()
-        .map_err(|e| Failure::new(format!("cannot run git: {e}")))?;
+        .map_err(|e| Error::new(format!("cannot run git: {e}")))?;
     if !output.status.success() {
-        return Err(Failure::new(format!(
+        return Err(Error::new(format!(
             "git show {object} failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    String::from_utf8(output.stdout)
-        .map_err(|e| Failure::new(format!("{object} is not UTF-8: {e}")))
+    String::from_utf8(output.stdout).map_err(|e| Error::new(format!("{object} is not UTF-8: {e}")))
 }
 
 /// `spec` with every relative file `$ref` rewritten to point into
-/// `/x-xtask-external/<path>`, where the file read through `read` (given its
+/// `/x-external-files/<path>`, where the file read through `read` (given its
 /// path relative to the main document) is kept. Refs to URLs stay as they are.
 pub fn bundle(
     mut spec: Value,
-    read: impl Fn(&str) -> Result<Value, Failure>,
-) -> Result<Value, Failure> {
+    read: impl Fn(&str) -> Result<Value, Error>,
+) -> Result<Value, Error> {
     let mut wanted = BTreeSet::new();
     rewrite(&mut spec, None, &mut wanted);
     let mut files: BTreeMap<String, Value> = BTreeMap::new();
     while let Some(path) = wanted.iter().find(|p| !files.contains_key(*p)).cloned() {
         if files.len() >= MAX_FILES {
-            return Err(Failure::new(format!(
+            return Err(Error::new(format!(
                 "more than {MAX_FILES} files reached through $ref"
             )));
         }
@@ -228,18 +233,18 @@ mod tests {
     #[test]
     fn sides_name_a_file_the_spec_at_a_revision_or_any_path_at_a_revision() {
         assert_eq!(
-            Source::parse("a/b.yaml"),
+            Source::parse("a/b.yaml", "spec.yaml"),
             Source::File(PathBuf::from("a/b.yaml"))
         );
         assert_eq!(
-            Source::parse("git:origin/main"),
+            Source::parse("git:origin/main", "spec.yaml"),
             Source::Git {
                 rev: "origin/main".to_owned(),
-                path: dotdigital_spec::SPEC_PATH.to_owned()
+                path: "spec.yaml".to_owned()
             }
         );
         assert_eq!(
-            Source::parse("git:HEAD~1:specs/pets.yaml"),
+            Source::parse("git:HEAD~1:specs/pets.yaml", "spec.yaml"),
             Source::Git {
                 rev: "HEAD~1".to_owned(),
                 path: "specs/pets.yaml".to_owned()
@@ -259,15 +264,15 @@ mod tests {
         let bundled = bundle(spec, |path| Ok(files[path].clone())).unwrap();
         assert_eq!(
             bundled["a"]["$ref"],
-            "#/x-xtask-external/schemas~1pet.yaml/Pet"
+            "#/x-external-files/schemas~1pet.yaml/Pet"
         );
         assert_eq!(bundled["b"]["$ref"], "#/local");
         assert_eq!(bundled["c"]["$ref"], "https://example.com/x.yaml");
         let pet = &bundled[EXTERNAL]["schemas/pet.yaml"]["Pet"]["properties"];
-        assert_eq!(pet["tag"]["$ref"], "#/x-xtask-external/common~1tag.yaml");
+        assert_eq!(pet["tag"]["$ref"], "#/x-external-files/common~1tag.yaml");
         assert_eq!(
             pet["self"]["$ref"],
-            "#/x-xtask-external/schemas~1pet.yaml/Pet"
+            "#/x-external-files/schemas~1pet.yaml/Pet"
         );
         assert_eq!(bundled[EXTERNAL]["common/tag.yaml"]["type"], "string");
     }

@@ -1,22 +1,33 @@
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
-//! `cargo xtask diff`: one fixture pair per rule in `tests/fixtures/diff/rules/`
-//! (each directory's `expect` lists the `level rule-id` pairs it must report,
-//! and nothing else), then `tests/fixtures/diff/base.yaml` against each other
-//! file there for places, output formats, the semver hint and the exit code.
+//! One fixture pair per rule in `tests/fixtures/rules/` (each directory's
+//! `expect` lists the `level rule-id` pairs it must report, and nothing
+//! else), then `tests/fixtures/base.yaml` against each other file there for
+//! places, the table and the semver hint.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use xtask::diff::{
-    Change, Level, REQUEST_SUBJECTS, RESPONSE_SUBJECTS, RULES, Rust, SCHEMA_RULES, all_rules, diff,
-    load, read_side, rust_semver,
+use openapi_change_classifier::format::markdown;
+use openapi_change_classifier::{
+    Change, Level, REQUEST_SUBJECTS, RESPONSE_SUBJECTS, RULES, Rust, SCHEMA_RULES, Source,
+    all_rules, diff, load, model_of, rust_semver,
 };
-use xtask::diff_format::markdown;
+
+/// What `git:<rev>` alone names in these tests.
+const DEFAULT_PATH: &str = "crates/openapi-change-classifier/tests/fixtures/base.yaml";
+
+/// The repository root (git sides are read from there).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load_side(side: &str) -> openapi_change_classifier::Model {
+    load(&root(), side, DEFAULT_PATH).unwrap()
+}
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn side(path: &Path) -> String {
@@ -46,10 +57,9 @@ fn rule_fixtures() -> Vec<(String, BTreeSet<(Level, String)>)> {
 }
 
 fn rule_changes(name: &str) -> Vec<Change> {
-    let root = xtask::workspace_root();
     let dir = fixtures().join("rules").join(name);
-    let old = load(&root, &side(&dir.join("old.yaml"))).unwrap();
-    let new = load(&root, &side(&dir.join("new.yaml"))).unwrap();
+    let old = load_side(&side(&dir.join("old.yaml")));
+    let new = load_side(&side(&dir.join("new.yaml")));
     diff(&old, &new)
 }
 
@@ -114,7 +124,7 @@ fn every_rule_has_a_fixture() {
 
 #[test]
 fn the_readme_lists_every_rule() {
-    let readme = std::fs::read_to_string(xtask::workspace_root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let ids = RULES
         .iter()
         .map(|(id, _)| *id)
@@ -134,6 +144,43 @@ fn a_removed_first_branch_is_one_removed_branch_not_renamed_schemas() {
     assert_eq!(
         changes[0].old_pointer,
         "#/paths/~1things~1{id}/patch/requestBody/content/application~1json/schema/properties/p/oneOf/0"
+    );
+}
+
+/// `(level, id)` of every change a rule fixture reports.
+fn verdicts(name: &str) -> Vec<(Level, String)> {
+    rule_changes(name)
+        .into_iter()
+        .map(|c| (c.level, c.id))
+        .collect()
+}
+
+#[test]
+fn the_three_kinds_of_disagreement_with_oasdiff_are_settled() {
+    // A body gaining a media type beside the one compared is not a type change.
+    assert_eq!(
+        verdicts("request-body-second-media-type-added"),
+        [(Level::Info, "request-body-media-type-added".to_owned())]
+    );
+    // A typed group losing a branch loses a branch, not a property's type.
+    assert_eq!(
+        verdicts("response-property-one-of-typed-group-branch-removed"),
+        [(Level::Info, "response-property-one-of-removed".to_owned())]
+    );
+    // A pattern generalised on a shared schema: oasdiff's id on the request
+    // side; the response side breaks a generated client (README).
+    assert_eq!(
+        verdicts("request-property-pattern-generalized-shared-schema"),
+        [
+            (
+                Level::Error,
+                "response-property-pattern-generalized".to_owned()
+            ),
+            (
+                Level::Info,
+                "request-property-pattern-generalized".to_owned()
+            ),
+        ]
     );
 }
 
@@ -161,9 +208,8 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Every change from base to the named fixture.
 fn base_changes(name: &str) -> Vec<Change> {
-    let root = xtask::workspace_root();
-    let old = load(&root, &side(&fixture("base"))).unwrap();
-    diff(&old, &load(&root, &side(&fixture(name))).unwrap())
+    let old = load_side(&side(&fixture("base")));
+    diff(&old, &load_side(&side(&fixture(name))))
 }
 
 /// `(level, id, where)` of every change from base to the named fixture.
@@ -246,7 +292,7 @@ fn a_new_response_enum_value_breaks_exhaustive_matches() {
         && c.id == "response-property-enum-value-added"
         && c.breaks_exhaustive_matches()));
     assert_eq!(
-        xtask::diff::verdict(&changes),
+        openapi_change_classifier::verdict(&changes),
         "breaking for exhaustive matches"
     );
 }
@@ -279,7 +325,7 @@ fn the_table_shows_old_and_new_values_and_the_semver_hint() {
          | error | request-property-limit-tightened | `updateThing request/name` | `maxLength 50` | `maxLength 20` |\n\
          \n\
          wire: 1 error (0 of them breaking for exhaustive matches only), 0 warning, 0 info.\n\
-         semver (dotdigital-contacts-api, dotdigital-contacts): Rust patch (request-property-limit-tightened): \
+         semver (the generated client): Rust patch (request-property-limit-tightened): \
          a patch release, 0.x.y -> 0.x.(y+1).\n"
     );
 }
@@ -320,119 +366,35 @@ fn removals_retypes_and_new_requirements_are_major_for_rust() {
     );
 }
 
-fn run_diff(old: &str, new: &str, flags: &[&str]) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("diff")
-        .arg(old)
-        .arg(new)
-        .args(flags)
-        .output()
+#[test]
+fn a_git_side_reads_the_default_path_or_any_file_at_that_revision() {
+    let text = Source::parse("git:HEAD", DEFAULT_PATH)
+        .read(&root())
         .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8(output.stdout).unwrap(),
-    )
-}
-
-fn run_base(new: &str, flags: &[&str]) -> (Option<i32>, String) {
-    run_diff(&side(&fixture("base")), &side(&fixture(new)), flags)
-}
-
-#[test]
-fn fail_on_breaking_exits_1_on_an_error_and_fail_on_warning_on_a_warning_too() {
-    let (code, table) = run_base("removed_enum_value", &["--fail-on-breaking"]);
-    assert_eq!(code, Some(1));
     assert!(
-        table.contains("| error | request-property-enum-value-removed |"),
-        "{table}"
-    );
-    assert_eq!(run_base("removed_enum_value", &[]).0, Some(0));
-    assert_eq!(
-        run_base("new_enum_value_in_response", &["--fail-on-breaking"]).0,
-        Some(1)
-    );
-    assert_eq!(
-        run_base("removed_property", &["--fail-on-breaking"]).0,
-        Some(0)
-    );
-    assert_eq!(
-        run_base("removed_property", &["--fail-on-warning"]).0,
-        Some(1)
-    );
-    assert_eq!(
-        run_base("added_optional_property", &["--fail-on-warning"]).0,
-        Some(0)
-    );
-    assert_eq!(run_base("base", &["--format", "yaml"]).0, Some(2));
-}
-
-#[test]
-fn json_output_has_each_change_with_its_rule_level_and_pointers() {
-    let (code, text) = run_base(
-        "tightened_limit",
-        &["--format", "json", "--fail-on-breaking"],
-    );
-    assert_eq!(code, Some(1));
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let change = &json["changes"][0];
-    assert_eq!(change["id"], "request-property-limit-tightened");
-    assert_eq!(change["level"], "error");
-    assert_eq!(change["operation"], "updateThing");
-    assert_eq!(change["node"], "request/name");
-    assert_eq!(
-        change["newPointer"],
-        "#/components/schemas/ThingUpdate/properties/name"
-    );
-    assert_eq!(json["counts"]["error"], 1);
-    assert_eq!(json["rustSemver"], "patch");
-}
-
-#[test]
-fn github_output_is_one_workflow_annotation_per_change() {
-    let (code, text) = run_base("removed_property", &["--format", "github"]);
-    assert_eq!(code, Some(0));
-    let first = text.lines().next().unwrap();
-    assert!(
-        first.starts_with("::warning file=")
-            && first.contains(
-                "removed_property.yaml,title=request-property-removed::updateThing request/tags: \
-                 array minItems 1 -> - "
-            ),
-        "{first}"
-    );
-    assert!(
-        first.ends_with("(#/paths/~1things~1{id}/patch/requestBody)"),
-        "{first}"
-    );
-}
-
-#[test]
-fn a_git_side_reads_the_spec_or_any_file_at_that_revision() {
-    let root = xtask::workspace_root();
-    let text = read_side(&root, "git:HEAD").unwrap();
-    assert!(
-        xtask::diff::model_of("HEAD", &text)
+        model_of("HEAD", &text)
             .unwrap()
             .operations
-            .contains_key("PUT /v2/contacts/{id}")
+            .contains_key("GET /things")
     );
-    let base = load(&root, "git:HEAD:xtask/tests/fixtures/diff/base.yaml").unwrap();
-    assert!(base.operations.contains_key("GET /things"));
-    let err = read_side(&root, "git:no-such-revision")
+    let rules = "git:HEAD:crates/openapi-change-classifier/tests/fixtures/rules";
+    let old = load_side(&format!("{rules}/endpoint-added/old.yaml"));
+    assert!(!old.operations.is_empty());
+    let err = Source::parse("git:no-such-revision", DEFAULT_PATH)
+        .read(&root())
         .unwrap_err()
         .to_string();
     assert!(
-        err.starts_with("git show no-such-revision:openapi/dotdigital-contacts.yaml failed"),
+        err.starts_with(&format!("git show no-such-revision:{DEFAULT_PATH} failed")),
         "{err}"
     );
 }
 
 #[test]
 fn a_git_side_reads_external_refs_from_the_same_revision() {
-    let root = xtask::workspace_root();
-    let dir = "xtask/tests/fixtures/diff/rules/external-ref-response-property-became-optional";
-    let old = load(&root, &format!("git:HEAD:{dir}/old.yaml")).unwrap();
-    let new = load(&root, &format!("{}/{dir}/new.yaml", root.display())).unwrap();
+    let dir = "crates/openapi-change-classifier/tests/fixtures/rules/external-ref-response-property-became-optional";
+    let old = load_side(&format!("git:HEAD:{dir}/old.yaml"));
+    let new = load_side(&format!("{}/{dir}/new.yaml", root().display()));
     let ids: Vec<String> = diff(&old, &new).into_iter().map(|c| c.id).collect();
     assert_eq!(ids, ["response-property-became-optional"]);
 }

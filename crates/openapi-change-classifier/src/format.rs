@@ -1,11 +1,14 @@
-//! The output formats of `cargo xtask diff`: a markdown table for people, JSON
-//! for tools, GitHub workflow annotations for a CI job to show inline.
+//! The output formats of a diff: a markdown table for people, JSON for tools,
+//! GitHub workflow annotations for a CI job to show on the changed line.
 
 use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::diff::{Change, Level, count, rust_semver, semver_hint};
+use crate::diff::Change;
+use crate::lines::LineIndex;
+use crate::rules::Level;
+use crate::semver::{count, rust_semver, semver_hint};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +34,17 @@ impl Format {
     }
 }
 
-/// The changes in `format`; `file` is the new side's path, for annotations.
-pub fn render(changes: &[Change], format: Format, file: &str) -> String {
+/// The file annotations point at: the new side's path and its lines.
+#[derive(Debug, Clone, Default)]
+pub struct Annotated {
+    /// The path, as the CI job sees it.
+    pub file: String,
+    /// The lines of its text, by pointer.
+    pub lines: LineIndex,
+}
+
+/// The changes in `format`; `file` is the new side, for annotations.
+pub fn render(changes: &[Change], format: Format, file: &Annotated) -> String {
     match format {
         Format::Markdown => markdown(changes),
         Format::Json => json(changes),
@@ -54,8 +66,8 @@ pub fn markdown(changes: &[Change]) -> String {
                 c.level.label(),
                 c.id,
                 c.at(),
-                cell(&c.old),
-                cell(&c.new)
+                cell(&c.old, ""),
+                cell(&c.new, "")
             );
         }
         out.push('\n');
@@ -65,9 +77,11 @@ pub fn markdown(changes: &[Change]) -> String {
     out
 }
 
-fn cell(text: &str) -> String {
-    if text.is_empty() {
-        String::new()
+/// A value in a markdown table cell: in backticks, pipes escaped; `empty`
+/// when there is none.
+pub fn cell(text: &str, empty: &str) -> String {
+    if text.is_empty() || text == empty {
+        empty.to_owned()
     } else {
         format!("`{}`", text.replace('|', "\\|"))
     }
@@ -104,8 +118,9 @@ pub fn json(changes: &[Change]) -> String {
     format!("{document:#}\n")
 }
 
-/// The changes as GitHub workflow commands, each annotating `file`.
-pub fn github(changes: &[Change], file: &str) -> String {
+/// The changes as GitHub workflow commands, each annotating the line of
+/// `file` where it is (for a removal, the nearest enclosing node's line).
+pub fn github(changes: &[Change], file: &Annotated) -> String {
     let mut out = String::new();
     for c in changes {
         let command = match c.level {
@@ -125,10 +140,16 @@ pub fn github(changes: &[Change], file: &str) -> String {
             format!(": {} -> {}", shown(&c.old), shown(&c.new))
         };
         let message = format!("{}{values} ({pointer})", c.at());
+        let line = if c.new_pointer.is_empty() {
+            None
+        } else {
+            file.lines.line(&c.new_pointer)
+        };
+        let line = line.map(|l| format!(",line={l}")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "::{command} file={},title={}::{}",
-            property(file),
+            "::{command} file={}{line},title={}::{}",
+            property(&file.file),
             property(&c.id),
             data(&message)
         );

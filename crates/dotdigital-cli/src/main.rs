@@ -68,7 +68,10 @@ enum ContactsCommand {
     /// identifiers; `lists` holds list ids separated by `;`; any other column
     /// is a data field, typed by a suffix (`AGE:number`, `VIP:boolean`,
     /// `BORN:date`; plain text otherwise). An empty cell leaves the field
-    /// untouched; the clear marker (default `#CLEAR`) empties it.
+    /// untouched; the clear marker (default `#CLEAR`) empties it. Unquoted
+    /// cells are trimmed, quoted ones kept as they are. A column named twice
+    /// is refused; a row with more or fewer cells than the header fails.
+    /// Rows for the same contact are applied in file order (the last wins).
     /// JSONL rows are request bodies: {"identifiers": {...}, "dataFields": {...}, "lists": [...]}.
     Sync(sync::SyncArgs),
 }
@@ -211,11 +214,13 @@ async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, F
     };
     match command {
         ContactsCommand::Import(args) => {
-            let connection = connect::connect(args.target.sandbox).await?;
+            let connection =
+                connect::connect(args.target.sandbox, connect::DEFAULT_TIMEOUT).await?;
             import(&connection.client, args).await
         }
         ContactsCommand::Update(args) => {
-            let connection = connect::connect(args.target.sandbox).await?;
+            let connection =
+                connect::connect(args.target.sandbox, connect::DEFAULT_TIMEOUT).await?;
             update(&connection.client, args).await
         }
         ContactsCommand::Sync(args) => sync::run(args, stderr, verbose).await,

@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use dotdigital_contacts::{ContactsClient, Delivery, Identifier, ImportOutcome, RetryPolicy};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use failures::{Failures, Reason};
 pub use input::Format;
 use input::{Row, Source};
-use order::ContactOrder;
+use order::{ContactOrder, Turn};
 use pacer::Pacer;
 use progress::Progress;
 use report::{Line, MadeFrom, Report, Resumed, Status};
@@ -191,6 +191,7 @@ pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit,
         client,
         pacer: Arc::new(Pacer::new(args.max_rate)),
         permits: Arc::new(Semaphore::new(concurrency)),
+        waiting: Arc::new(Semaphore::new(concurrency)),
         order: ContactOrder::new(concurrency),
         merge_option: args.merge_option,
         dry_run: args.dry_run,
@@ -340,6 +341,8 @@ struct Dispatcher {
     client: ContactsClient,
     pacer: Arc<Pacer>,
     permits: Arc<Semaphore>,
+    /// Rows waiting for an earlier row of their contact, as many as permits.
+    waiting: Arc<Semaphore>,
     order: ContactOrder,
     merge_option: types::MergeOption,
     dry_run: bool,
@@ -419,34 +422,41 @@ impl Dispatcher {
             let line = self.check(row.number, row.key, identifier, body);
             return self.line_tx.send(line).await.is_ok();
         }
+        let turn = self.order.turn(&identifier, &body);
+        // A row that must wait for an earlier row of its contact does not
+        // hold one of the `--concurrency` permits while it waits (that would
+        // slow unrelated rows): it holds a waiting slot, as bounded.
+        let slots = if turn.is_free() {
+            &self.permits
+        } else {
+            &self.waiting
+        };
         // A row may wait long for its turn (rate limits): a stop must not wait for it.
-        let permit = tokio::select! {
-            permit = self.permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
                 Err(_) => return false,
             },
             _ = stop.wait_for(Option::is_some) => return false,
         };
-        let mut turn = self.order.turn(&identifier, &body);
         let task = ImportRow {
             client: self.client.clone(),
             pacer: self.pacer.clone(),
             merge_option: self.merge_option,
             stop_tx: self.stop_tx.clone(),
+            stop: stop.clone(),
+            permits: self.permits.clone(),
+            line_tx: self.line_tx.clone(),
             slow: self.slow.clone(),
             stderr: self.stderr.clone(),
         };
-        let line_tx = self.line_tx.clone();
-        tokio::spawn(async move {
-            turn.wait().await;
-            let line = task.run(row.number, row.key, identifier, body).await;
-            // The receiver lives until every sender is gone. The line is
-            // queued before the next row for this contact may start, so the
-            // report records the rows of a contact in file order.
-            let _ = line_tx.send(line).await;
-            turn.finish();
-            drop(permit);
-        });
+        let ready = Ready {
+            number: row.number,
+            key: row.key,
+            identifier,
+            body,
+        };
+        tokio::spawn(task.in_turn(turn, slot, ready));
         true
     }
 
@@ -477,24 +487,62 @@ impl Dispatcher {
     }
 }
 
-/// One row's import, with what it needs to pace itself and stop the sync.
+/// A row ready to send.
+struct Ready {
+    number: u64,
+    key: String,
+    identifier: Identifier,
+    body: types::ImportContactRequest,
+}
+
+/// One row's import, with what it needs to wait for its turn, pace itself,
+/// stop the sync and report.
 struct ImportRow {
     client: ContactsClient,
     pacer: Arc<Pacer>,
     merge_option: types::MergeOption,
     stop_tx: watch::Sender<Option<Stop>>,
+    stop: watch::Receiver<Option<Stop>>,
+    permits: Arc<Semaphore>,
+    line_tx: mpsc::Sender<Line>,
     slow: Arc<SlowCalls>,
     stderr: Stderr,
 }
 
 impl ImportRow {
-    async fn run(
-        self,
-        number: u64,
-        key: String,
-        identifier: Identifier,
-        body: types::ImportContactRequest,
-    ) -> Line {
+    /// Waits for the earlier rows of the contact, then for a permit (unless
+    /// `slot` is one already), sends the row and queues its report line.
+    async fn in_turn(self, mut turn: Turn, slot: OwnedSemaphorePermit, row: Ready) {
+        let _permit = if turn.is_free() {
+            slot
+        } else {
+            turn.wait().await;
+            if self.stop.borrow().is_some() {
+                // Not sent, not recorded: --resume does it.
+                return;
+            }
+            match self.permits.clone().acquire_owned().await {
+                Ok(permit) => permit,
+                // The permits are never closed.
+                Err(_) => return,
+            }
+        };
+        let line_tx = self.line_tx.clone();
+        let line = self.run(row).await;
+        // The receiver lives until every sender is gone. The line is queued
+        // before the next row for this contact may start, so the report
+        // records the rows of a contact in file order.
+        let _ = line_tx.send(line).await;
+        turn.finish();
+    }
+
+    async fn run(self, row: Ready) -> Line {
+        let Ready {
+            number,
+            key,
+            identifier,
+            body,
+        } = row;
         self.pacer.wait_turn().await;
         let result = match self
             .client

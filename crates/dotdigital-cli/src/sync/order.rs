@@ -4,10 +4,11 @@
 //!
 //! The dispatcher (one task, file order) gives every row a [`Turn`]: the
 //! rows in flight that share one of its contact keys, which it waits for
-//! before sending, and a signal its own successors wait for. A row waits
-//! holding its concurrency permit, so waiting rows stay bounded; its
-//! predecessors were dispatched earlier and hold permits already, so there
-//! is no cycle.
+//! before sending, and a signal its own successors wait for. A row that
+//! waits holds a waiting slot, not a concurrency permit (rows of other
+//! contacts keep every permit), and takes a permit once its turn comes;
+//! waiting rows are bounded by their slots. No cycle: a row only waits for
+//! rows dispatched before it, and a permit holder waits for nothing.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -35,6 +36,11 @@ pub struct Turn {
 }
 
 impl Turn {
+    /// Whether no earlier row of the contact is in flight.
+    pub fn is_free(&self) -> bool {
+        self.after.is_empty()
+    }
+
     /// Waits until every earlier row for the same contact has finished.
     pub async fn wait(&mut self) {
         for previous in &mut self.after {

@@ -141,7 +141,7 @@ const ROWS_PER_BATCH: usize = 64;
 pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {
     let format = Format::of(&args.input, args.format);
     let (report, resumed) = open_report(&args, format, stderr)?;
-    let mut source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)
+    let source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)
         .map_err(Failure::usage)?;
     let retried = Arc::new(AtomicU64::new(0));
     let timeout = Duration::from_secs(args.timeout);
@@ -161,31 +161,10 @@ pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit,
             counter.fetch_add(1, Ordering::Relaxed);
         });
 
-    // Rows are read on a blocking thread into a small queue (constant
-    // memory), in batches: a thread woken per row cost more CPU than the row.
     let concurrency = usize::from(args.concurrency);
-    let (row_tx, row_rx) = mpsc::channel::<Vec<Row>>(2);
-    let reader = tokio::task::spawn_blocking(move || {
-        loop {
-            let batch: Vec<Row> = std::iter::from_fn(|| source.next_row())
-                .take(ROWS_PER_BATCH)
-                .collect();
-            let last = batch.len() < ROWS_PER_BATCH;
-            if batch.is_empty() || row_tx.blocking_send(batch).is_err() || last {
-                break;
-            }
-        }
-    });
-
+    let (row_rx, reader) = read_rows(source);
     let (stop_tx, stop_rx) = watch::channel(None::<Stop>);
-    let interrupt = {
-        let stop_tx = stop_tx.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop_tx.send_replace(Some(Stop::Interrupted));
-            }
-        })
-    };
+    let interrupt = stop_on_ctrl_c(stop_tx.clone());
     let (line_tx, line_rx) = mpsc::channel::<Line>(concurrency * 2);
     let dispatcher = Dispatcher {
         client,
@@ -241,6 +220,32 @@ pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit,
         Some(Stop::Fatal(exit)) => exit,
         None if counted.tally.failed > 0 => Exit::Failed,
         None => Exit::Done,
+    })
+}
+
+/// Rows are read on a blocking thread into a small queue (constant memory),
+/// in batches: a thread woken per row cost more CPU than the row.
+fn read_rows(mut source: Source) -> (mpsc::Receiver<Vec<Row>>, tokio::task::JoinHandle<()>) {
+    let (row_tx, row_rx) = mpsc::channel::<Vec<Row>>(2);
+    let reader = tokio::task::spawn_blocking(move || {
+        loop {
+            let batch: Vec<Row> = std::iter::from_fn(|| source.next_row())
+                .take(ROWS_PER_BATCH)
+                .collect();
+            let last = batch.len() < ROWS_PER_BATCH;
+            if batch.is_empty() || row_tx.blocking_send(batch).is_err() || last {
+                break;
+            }
+        }
+    });
+    (row_rx, reader)
+}
+
+fn stop_on_ctrl_c(stop_tx: watch::Sender<Option<Stop>>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop_tx.send_replace(Some(Stop::Interrupted));
+        }
     })
 }
 

@@ -183,6 +183,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(stderr.clone())
         .with_ansi(Stderr::colours())
+        .fmt_fields(escaped_fields())
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -200,6 +201,23 @@ fn main() -> ExitCode {
             failure.exit.into()
         }
     }
+}
+
+/// Log fields as `name=value`, their control characters escaped and cut to
+/// [`terminal::QUOTED_CHARS`]: a retry's log line quotes the server's answer,
+/// which must not reach the terminal raw (the default field formatter writes
+/// it as it is).
+fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
+    use tracing_subscriber::field::MakeExt;
+    tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let text = format!("{value:?}");
+        let text = terminal::escape(&terminal::cut(&text, terminal::QUOTED_CHARS)).into_owned();
+        match field.name() {
+            "message" => writer.write_str(&text),
+            name => write!(writer, "{name}={text}"),
+        }
+    })
+    .delimited(" ")
 }
 
 async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {

@@ -310,7 +310,7 @@ async fn control_characters_from_the_server_and_the_input_are_escaped() {
             "contacts",
             "sync",
             "--retries",
-            "0",
+            "1",
             "--concurrency",
             "1",
             "-v",
@@ -332,6 +332,11 @@ async fn control_characters_from_the_server_and_the_input_are_escaped() {
     assert!(
         stderr.contains("(cut at 300 of "),
         "a long body is cut: {stderr}"
+    );
+    let retry_log = stderr.lines().find(|l| l.contains("retrying")).unwrap();
+    assert!(
+        retry_log.contains("bad gateway\\n</html>AAA") && retry_log.contains("(cut at 300 of "),
+        "the -v log line is escaped and cut too: {retry_log}"
     );
     assert!(stderr.contains("row 2 (bad\\x1b[31m) failed"), "{stderr}");
     std::fs::remove_file(path).unwrap();

@@ -405,3 +405,33 @@ async fn a_read_only_report_says_it_cannot_be_written() {
     std::fs::remove_file(path).unwrap();
     std::fs::remove_file(report_path).unwrap();
 }
+
+#[tokio::test]
+async fn a_pipe_named_as_the_input_is_read_once_with_a_report() {
+    use tokio::io::AsyncWriteExt;
+    let sandbox = start(Sandbox::builder()).await;
+    let report_path = temp_path("pipe.jsonl");
+    let mut child = dotdigital(&sandbox)
+        .args(["contacts", "sync", "/dev/stdin", "--report"])
+        .arg(&report_path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"email,FIRSTNAME\na@example.com,A\nb@example.com,B\n")
+        .await
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("created 2,"),
+        "no row was consumed by a look ahead: {stdout}"
+    );
+    assert_eq!(report(&report_path).len(), 2);
+    std::fs::remove_file(report_path).unwrap();
+}

@@ -383,13 +383,19 @@ pub struct Identity {
     pub lines: u64,
 }
 
-/// The input file's identity, read in one pass; `None` for stdin, which
-/// cannot be read twice.
+/// Whether `path` can be read twice: a regular file, not stdin, a pipe or a
+/// process substitution (reading those ahead would consume the rows).
+fn rereadable(path: &Path) -> bool {
+    path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// The input file's identity, read in one pass; `None` for stdin or a pipe,
+/// which cannot be read twice.
 pub fn identity(path: &Path) -> Result<Option<Identity>, String> {
-    if path.as_os_str() == "-" {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    if path.as_os_str() == "-" || !std::fs::metadata(path).map_err(cannot)?.is_file() {
         return Ok(None);
     }
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
     let mut file = File::open(path).map_err(cannot)?;
     let (mut bytes, mut hash, mut newlines, mut last) = (0u64, FNV_OFFSET, 0u64, b'\n');
     let mut buffer = vec![0u8; 64 * 1024];
@@ -422,7 +428,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// Counts the data rows of a regular file cheaply, for the progress bar's ETA
 /// (a quoted newline inside a CSV cell makes it an estimate).
 pub fn count_rows(path: &Path, format: Format) -> Option<u64> {
-    if path.as_os_str() == "-" {
+    if !rereadable(path) {
         return None;
     }
     let lines = BufReader::new(File::open(path).ok()?)

@@ -140,9 +140,10 @@ const ROWS_PER_BATCH: usize = 64;
 
 pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {
     let format = Format::of(&args.input, args.format);
-    let (report, resumed) = open_report(&args, format, stderr)?;
+    // The input first: a bad header must not leave a new report behind.
     let source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)
         .map_err(Failure::usage)?;
+    let (report, resumed) = open_report(&args, format, stderr)?;
     let retried = Arc::new(AtomicU64::new(0));
     let timeout = Duration::from_secs(args.timeout);
     let connection = if args.dry_run {
@@ -272,7 +273,7 @@ fn open_report(
     }
     let Some(identity) = identity else {
         return Err(Failure::usage(
-            "--resume needs the input as a file: a stream on stdin cannot be checked to be the input the report was made from",
+            "--resume needs the input as a file: stdin or a pipe cannot be checked to be the input the report was made from",
         ));
     };
     Report::resume(path, &made, identity.lines, |notice| stderr.line(notice))

@@ -14,7 +14,7 @@
 //! - duplicates: what per-contact order costs. 100k rows where every 10th
 //!   row names the contact of the row 3 before it (within the 16 in flight,
 //!   so it really waits), beside the same file with every contact distinct,
-//!   into a sandbox (its own process) answering after 2 ms; 3 interleaved
+//!   into a sandbox (its own process) answering after 2 ms; 5 interleaved
 //!   pairs, the ratio of the medians' rows/s (target >= 90%).
 //! - faults: 10k rows into a sandbox (its own process) answering 10% of calls
 //!   with 500/503 and dropping 2% of connections, beside the same sync
@@ -136,7 +136,7 @@ fn write_csv_with_duplicates(path: &Path, rows: usize, duplicated: bool) {
 
 fn duplicates(dir: &Path) {
     const ROWS: usize = 100_000;
-    const PAIRS: usize = 3;
+    const PAIRS: usize = 5;
     let (distinct, duplicated) = (dir.join("distinct.csv"), dir.join("duplicated.csv"));
     write_csv_with_duplicates(&distinct, ROWS, false);
     write_csv_with_duplicates(&duplicated, ROWS, true);

@@ -362,7 +362,7 @@ async fn a_call_that_never_answers_is_said_and_bounded_by_timeout() {
         "{elapsed:?}"
     );
     assert!(
-        stderr.contains("waiting: row 1 has had no answer for 5 s (each attempt waits up to 7 s (--timeout), and a row gives up after 1 attempt, at most 7 s"),
+        stderr.contains("waiting: row 1 has not finished after 5 s, retries included (each attempt waits up to 7 s (--timeout), and a row gives up after 1 attempt, at most 7 s"),
         "{stderr}"
     );
     assert!(

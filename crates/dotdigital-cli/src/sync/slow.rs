@@ -1,5 +1,6 @@
-//! Long waits made visible: a call with no answer after a few seconds is
-//! logged, with the per-attempt timeout and the worst case a row can take.
+//! Long waits made visible: a row not finished after a few seconds (no
+//! answer yet, or waiting between retries) is logged, with the per-attempt
+//! timeout and the worst case a row can take.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -70,7 +71,7 @@ impl SlowCalls {
             String::new()
         };
         self.stderr.line(&format!(
-            "waiting: row {row} has had no answer for {}{limits}",
+            "waiting: row {row} has not finished after {}, retries included{limits}",
             seconds(waited)
         ));
     }

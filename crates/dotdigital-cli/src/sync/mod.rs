@@ -527,11 +527,14 @@ impl ImportRow {
                 // Not sent, not recorded: --resume does it.
                 return;
             }
-            match self.permits.clone().acquire_owned().await {
+            let permit = match self.permits.clone().acquire_owned().await {
                 Ok(permit) => permit,
                 // The permits are never closed.
                 Err(_) => return,
-            }
+            };
+            // No longer waiting: the slot goes to the next waiting row.
+            drop(slot);
+            permit
         };
         let line_tx = self.line_tx.clone();
         let line = self.run(row).await;

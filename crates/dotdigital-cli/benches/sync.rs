@@ -1,5 +1,5 @@
 //! Sync benchmarks (not tests): run with `cargo bench -p dotdigital-cli --bench sync [-- WHAT]`
-//! where WHAT is `cpu`, `faults`, `rate-limit`, `memory` or `all` (the default).
+//! where WHAT is `cpu`, `duplicates`, `faults`, `rate-limit`, `memory` or `all` (the default).
 //!
 //! - cpu: what the CLI costs per row. 100k rows synced by `dotdigital
 //!   contacts sync`, and the same PATCHes sent by a raw reqwest loop at the
@@ -11,6 +11,11 @@
 //!   cores, idle workers' spinning swung the ratio between 0.86 and 1.50.
 //!   7 interleaved runs; the ratio CLI / raw of CPU per row is the median of
 //!   each CLI run's ratio to the raw run after it (target <= 1.15).
+//! - duplicates: what per-contact order costs. 100k rows where every 10th
+//!   row names the contact of the row 3 before it (within the 16 in flight,
+//!   so it really waits), beside the same file with every contact distinct,
+//!   into a sandbox (its own process) answering after 2 ms; 5 interleaved
+//!   pairs, the ratio of the medians' rows/s (target >= 90%).
 //! - faults: 10k rows into a sandbox (its own process) answering 10% of calls
 //!   with 500/503 and dropping 2% of connections, beside the same sync
 //!   without faults; interleaved, 2 rounds: rows landed, attempts per row,
@@ -108,6 +113,70 @@ fn write_csv(path: &Path, rows: usize) {
         )
         .unwrap();
     }
+}
+
+/// Like [`write_csv`], but every 10th row names the contact of the row 3
+/// before it (10% of the rows are a contact's second row) when `duplicated`.
+fn write_csv_with_duplicates(path: &Path, rows: usize, duplicated: bool) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(file, "email,FIRSTNAME,LASTNAME,POSTCODE").unwrap();
+    for i in 0..rows {
+        let contact = if duplicated && i % 10 == 9 { i - 3 } else { i };
+        writeln!(
+            file,
+            "bench.{contact:07}@example.com,First{},Last{},N{} {}AB",
+            i % 97,
+            i % 89,
+            i % 20,
+            i % 9
+        )
+        .unwrap();
+    }
+}
+
+fn duplicates(dir: &Path) {
+    const ROWS: usize = 100_000;
+    const PAIRS: usize = 5;
+    let (distinct, duplicated) = (dir.join("distinct.csv"), dir.join("duplicated.csv"));
+    write_csv_with_duplicates(&distinct, ROWS, false);
+    write_csv_with_duplicates(&duplicated, ROWS, true);
+    let sandbox = SandboxProcess::start(&["--latency-ms", "2"]);
+    let (mut plain, mut dup) = (Vec::new(), Vec::new());
+    for _ in 0..PAIRS {
+        for (input, rates) in [(&distinct, &mut plain), (&duplicated, &mut dup)] {
+            admin(|client| client.post(format!("{}/_sandbox/reset", sandbox.base_url)));
+            let elapsed = run_sync(&sandbox, input, CONCURRENCY);
+            rates.push(ROWS as f64 / elapsed.as_secs_f64());
+        }
+    }
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let runs = |rates: &[f64]| {
+        rates
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let (plain_rate, dup_rate) = (median(plain.clone()), median(dup.clone()));
+    println!(
+        "| duplicates: {ROWS} rows, concurrency {CONCURRENCY}, sandbox answering after 2 ms, {PAIRS} interleaved pairs | rows/s (median) | runs |"
+    );
+    println!("|---|---|---|");
+    println!(
+        "| every contact distinct | {plain_rate:.0} | {} |",
+        runs(&plain)
+    );
+    println!(
+        "| 10% of rows a contact's second row, 3 rows after its first | {dup_rate:.0} | {} |",
+        runs(&dup)
+    );
+    println!(
+        "| ratio duplicated / distinct | {:.1}% (target >= 90%) | |\n",
+        dup_rate / plain_rate * 100.0
+    );
 }
 
 fn sync(sandbox: &SandboxProcess, input: &Path, concurrency: usize) -> (Duration, Child) {
@@ -442,6 +511,9 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     if matches!(what.as_str(), "cpu" | "all") {
         cpu(&dir);
+    }
+    if matches!(what.as_str(), "duplicates" | "all") {
+        duplicates(&dir);
     }
     if matches!(what.as_str(), "faults" | "all") {
         faults(&dir);

@@ -2,6 +2,7 @@
 //! `--sandbox`) an embedded sandbox. Credentials are never an argument.
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
 use dotdigital_contacts::ContactsClient;
 use dotdigital_sandbox::Sandbox;
@@ -24,9 +25,13 @@ pub enum SandboxMode {
     Auto,
 }
 
+/// How long one attempt waits for an answer unless a command says otherwise
+/// (the wrapper's default).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Connects from the environment, or starts an embedded sandbox on a free
-/// loopback port.
-pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, Failure> {
+/// loopback port; each attempt of a call waits at most `timeout`.
+pub async fn connect(mode: Option<SandboxMode>, timeout: Duration) -> Result<Connection, Failure> {
     let use_sandbox = match mode {
         Some(SandboxMode::Always) => true,
         Some(SandboxMode::Auto) => {
@@ -35,7 +40,7 @@ pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, Failure> {
         None => false,
     };
     if !use_sandbox {
-        let client = from_environment()?;
+        let client = from_environment(timeout)?;
         if mode == Some(SandboxMode::Auto) {
             eprintln!("credentials found: using {}", client.base_url());
         }
@@ -54,6 +59,7 @@ pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, Failure> {
     let client = ContactsClient::builder()
         .base_url(sandbox.base_url())
         .credentials(sandbox.api_user(), sandbox.api_password())
+        .timeout(timeout)
         .build()?;
     Ok(Connection {
         client,
@@ -62,7 +68,7 @@ pub async fn connect(mode: Option<SandboxMode>) -> Result<Connection, Failure> {
 }
 
 /// A client from `DOTDIGITAL_*` variables, prompting on a terminal for what is missing.
-pub fn from_environment() -> Result<ContactsClient, Failure> {
+pub fn from_environment(timeout: Duration) -> Result<ContactsClient, Failure> {
     let user = std::env::var("DOTDIGITAL_API_USER")
         .ok()
         .filter(|v| !v.is_empty());
@@ -88,12 +94,34 @@ pub fn from_environment() -> Result<ContactsClient, Failure> {
         }
         other => other,
     };
-    ContactsClient::from_env_with(|name| match name {
+    let lookup = |name: &str| match name {
         "DOTDIGITAL_API_USER" => user.clone(),
         "DOTDIGITAL_API_PASSWORD" => password.clone(),
         other => std::env::var(other).ok(),
-    })
-    .map_err(|e| Failure::new(Exit::Configuration, format!("{e} (set DOTDIGITAL_API_USER and DOTDIGITAL_API_PASSWORD, or run against a local sandbox with --sandbox)")))
+    };
+    let configuration = |e| {
+        Failure::new(
+            Exit::Configuration,
+            format!(
+                "{e} (set DOTDIGITAL_API_USER and DOTDIGITAL_API_PASSWORD, or run against a local sandbox with --sandbox)"
+            ),
+        )
+    };
+    // The wrapper checks and names every variable; its environment
+    // constructor has no timeout, so the checked settings are built again
+    // with one.
+    let checked = ContactsClient::from_env_with(lookup).map_err(configuration)?;
+    let mut builder = ContactsClient::builder()
+        .base_url(checked.base_url())
+        .credentials(
+            user.clone().unwrap_or_default(),
+            password.clone().unwrap_or_default(),
+        )
+        .timeout(timeout);
+    if let Some(token) = lookup("DOTDIGITAL_INTEGRATION_TOKEN").filter(|v| !v.is_empty()) {
+        builder = builder.integration_token(token);
+    }
+    builder.build().map_err(configuration)
 }
 
 fn prompt(question: &str) -> Result<String, Failure> {

@@ -68,7 +68,10 @@ enum ContactsCommand {
     /// identifiers; `lists` holds list ids separated by `;`; any other column
     /// is a data field, typed by a suffix (`AGE:number`, `VIP:boolean`,
     /// `BORN:date`; plain text otherwise). An empty cell leaves the field
-    /// untouched; the clear marker (default `#CLEAR`) empties it.
+    /// untouched; the clear marker (default `#CLEAR`) empties it. Unquoted
+    /// cells are trimmed, quoted ones kept as they are. A column named twice
+    /// is refused; a row with more or fewer cells than the header fails.
+    /// Rows for the same contact are applied in file order (the last wins).
     /// JSONL rows are request bodies: {"identifiers": {...}, "dataFields": {...}, "lists": [...]}.
     Sync(sync::SyncArgs),
 }
@@ -180,6 +183,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(stderr.clone())
         .with_ansi(Stderr::colours())
+        .fmt_fields(escaped_fields())
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -199,6 +203,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Log fields as `name=value`, their control characters escaped and cut to
+/// [`terminal::QUOTED_CHARS`]: a retry's log line quotes the server's answer,
+/// which must not reach the terminal raw (the default field formatter writes
+/// it as it is).
+fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
+    use tracing_subscriber::field::MakeExt;
+    tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let text = format!("{value:?}");
+        let text = terminal::escape(&terminal::cut(&text, terminal::QUOTED_CHARS)).into_owned();
+        match field.name() {
+            "message" => writer.write_str(&text),
+            name => write!(writer, "{name}={text}"),
+        }
+    })
+    .delimited(" ")
+}
+
 async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {
     let command = match command {
         Command::Sandbox(args) => {
@@ -211,11 +232,13 @@ async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, F
     };
     match command {
         ContactsCommand::Import(args) => {
-            let connection = connect::connect(args.target.sandbox).await?;
+            let connection =
+                connect::connect(args.target.sandbox, connect::DEFAULT_TIMEOUT).await?;
             import(&connection.client, args).await
         }
         ContactsCommand::Update(args) => {
-            let connection = connect::connect(args.target.sandbox).await?;
+            let connection =
+                connect::connect(args.target.sandbox, connect::DEFAULT_TIMEOUT).await?;
             update(&connection.client, args).await
         }
         ContactsCommand::Sync(args) => sync::run(args, stderr, verbose).await,

@@ -1,7 +1,10 @@
 //! What the user reads: log lines and the progress bar share stderr without
 //! drawing through each other, colours only on a terminal (and never with
-//! `NO_COLOR`), and a closed stdout (`dotdigital … | head -1`) ends quietly.
+//! `NO_COLOR`), a closed stdout (`dotdigital … | head -1`) ends quietly, and
+//! control characters from the server or the input never reach it raw.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -42,9 +45,10 @@ impl Stderr {
     }
 
     /// Prints a line above the bar (an unwritable stderr is ignored: there is
-    /// nowhere left to say so).
+    /// nowhere left to say so). Control characters are escaped, except the
+    /// line breaks of a multi-line message.
     pub fn line(&self, text: &str) {
-        self.write_above(format!("{text}\n").as_bytes());
+        self.write_above(format!("{}\n", escape_keeping_lines(text)).as_bytes());
     }
 
     fn write_above(&self, bytes: &[u8]) {
@@ -79,7 +83,76 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Stderr {
 
 /// Prints to stdout; a reader that went away (a closed pipe) is not an
 /// error worth a word.
+/// Control characters are escaped, except line breaks.
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    let _ = writeln!(out, "{}", escape_keeping_lines(text)).and_then(|()| out.flush());
+}
+
+/// How many characters of a text from outside (an error the server sent, a
+/// cell) are printed; the report keeps the whole error.
+pub const QUOTED_CHARS: usize = 300;
+
+/// Every control character (C0, DEL, C1, line breaks too) as a visible
+/// escape (`\x1b`, `\u{9b}`): a server or a file cannot retitle, clear or
+/// forge lines on the user's terminal or log.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    escape_controls(text, false)
+}
+
+fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
+    escape_controls(text, true)
+}
+
+fn escape_controls(text: &str, keep_lines: bool) -> Cow<'_, str> {
+    let raw = |c: char| c.is_control() && !(keep_lines && c == '\n');
+    if !text.chars().any(raw) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !raw(c) => escaped.push(c),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if u32::from(c) < 0x80 => {
+                let _ = write!(escaped, "\\x{:02x}", u32::from(c));
+            }
+            c => {
+                let _ = write!(escaped, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// `text` cut to `max` characters, saying so when it was.
+pub fn cut(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}... (cut at {max} of {} characters)",
+            &text[..end],
+            text.chars().count()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_long_texts_cut() {
+        let hostile = "502 \u{1b}]0;owned\u{7}\u{1b}[2J\r\u{9b}31m\nnext";
+        assert_eq!(
+            escape(hostile),
+            "502 \\x1b]0;owned\\x07\\x1b[2J\\r\\u{9b}31m\\nnext"
+        );
+        assert_eq!(escape_keeping_lines("a\nb\u{1b}"), "a\nb\\x1b");
+        assert!(matches!(escape("plain"), Cow::Borrowed(_)));
+        assert_eq!(cut("abcdef", 3), "abc... (cut at 3 of 6 characters)");
+        assert_eq!(cut("abc", 3), "abc");
+    }
 }

@@ -9,6 +9,7 @@ use dotdigital_contacts::Identifier;
 use dotdigital_contacts::types;
 use serde_json::Value;
 
+use super::csv_cells::{self, Cells};
 use crate::field_values::{self, FieldType};
 
 /// The input formats.
@@ -45,7 +46,7 @@ pub struct Row {
 /// A stream of rows.
 pub enum Source {
     Csv {
-        records: csv::StringRecordsIntoIter<Box<dyn Read + Send>>,
+        records: csv_cells::Records,
         columns: Vec<Column>,
         key: usize,
         identifier: String,
@@ -87,6 +88,19 @@ impl Column {
         })
     }
 
+    /// What the column sets, for finding repeated ones: data field names
+    /// compare case-insensitively, as Dotdigital's do.
+    fn target(&self) -> String {
+        match self {
+            Column::Email => "email".to_owned(),
+            Column::MobileNumber => "mobileNumber".to_owned(),
+            Column::ContactId => "contactId".to_owned(),
+            Column::Lists => "lists".to_owned(),
+            Column::Custom(name) => format!("identifier.{name}"),
+            Column::DataField(name, _) => name.to_uppercase(),
+        }
+    }
+
     fn is_key_for(&self, identifier: &str) -> bool {
         match self {
             Column::Email => identifier == "email",
@@ -119,15 +133,16 @@ impl Source {
                 number: 0,
             }),
             Format::Csv => {
-                let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-                let headers = csv
+                let mut records = csv_cells::Records::new(reader);
+                let headers = records
                     .headers()
-                    .map_err(|e| format!("{}: cannot read the CSV header: {e}", path.display()))?
-                    .clone();
+                    .map_err(|e| format!("{}: cannot read the CSV header: {e}", path.display()))?;
                 let columns = headers
                     .iter()
                     .map(Column::from_header)
                     .collect::<Result<Vec<_>, _>>()?;
+                check_repeated(&headers, &columns)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 let key = columns
                     .iter()
                     .position(|c| c.is_key_for(identifier))
@@ -144,7 +159,7 @@ impl Source {
                         )
                     })?;
                 Ok(Source::Csv {
-                    records: csv.into_records(),
+                    records,
                     columns,
                     key,
                     identifier: identifier.to_owned(),
@@ -169,8 +184,17 @@ impl Source {
                 let record = records.next()?;
                 *number += 1;
                 Some(match record {
+                    Ok(record) if record.len() != columns.len() => Row {
+                        number: *number,
+                        key: record.get(*key).unwrap_or("").to_owned(),
+                        import: Err(format!(
+                            "the row has {} cells but the header has {} columns (a stray comma, or a cell that needed quotes?); nothing was sent for it",
+                            record.len(),
+                            columns.len()
+                        )),
+                    },
                     Ok(record) => {
-                        let key_value = record.get(*key).unwrap_or("").trim().to_owned();
+                        let key_value = record.get(*key).unwrap_or("").to_owned();
                         let import = csv_row(&record, columns, clear_marker).and_then(|body| {
                             if key_value.is_empty() {
                                 return Err(format!("the {identifier} cell is empty"));
@@ -213,8 +237,35 @@ impl Source {
     }
 }
 
+/// A column named twice would leave one cell silently unused (or, for an
+/// identifier, send one value in the path and another in the body).
+fn check_repeated(headers: &csv::StringRecord, columns: &[Column]) -> Result<(), String> {
+    let mut first_at = std::collections::HashMap::new();
+    let mut repeats = Vec::new();
+    for (index, column) in columns.iter().enumerate() {
+        if let Some(first) = first_at.insert(column.target(), index) {
+            first_at.insert(column.target(), first);
+            repeats.push(format!(
+                "{:?} (column {}) and {:?} (column {})",
+                headers.get(first).unwrap_or(""),
+                first + 1,
+                headers.get(index).unwrap_or(""),
+                index + 1
+            ));
+        }
+    }
+    if repeats.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "repeated column{}: {}; each column must appear once, nothing was sent",
+        if repeats.len() == 1 { "" } else { "s" },
+        repeats.join(", ")
+    ))
+}
+
 fn csv_row(
-    record: &csv::StringRecord,
+    record: &Cells,
     columns: &[Column],
     clear_marker: &str,
 ) -> Result<types::ImportContactRequest, String> {
@@ -222,7 +273,6 @@ fn csv_row(
     // Identifiers by their wire names: the generated type reads them back.
     let mut identifiers = serde_json::Map::new();
     for (column, cell) in columns.iter().zip(record.iter()) {
-        let cell = cell.trim();
         if cell.is_empty() {
             continue;
         }
@@ -318,26 +368,61 @@ pub fn import_body(json: Value) -> Result<types::ImportContactRequest, String> {
     dotdigital_contacts::json::import_request_from_value(json).map_err(|e| e.to_string())
 }
 
-/// The largest row number the input can have, to check a resumed report
-/// against: a file's line count, or for stdin a bound that keeps the record of
-/// done rows small (100 million rows, 12.5 MB).
-pub fn max_row(path: &Path) -> Result<u64, String> {
-    if path.as_os_str() == "-" {
-        return Ok(100_000_000);
-    }
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut lines = 0u64;
-    for line in BufReader::new(file).split(b'\n') {
-        line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        lines += 1;
-    }
-    Ok(lines)
+/// What a report records of its input: size and content hash, and the
+/// number of lines (no row number can be larger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub bytes: u64,
+    pub fnv1a64: u64,
+    pub lines: u64,
 }
+
+/// Whether `path` can be read twice: a regular file, not stdin, a pipe or a
+/// process substitution (reading those ahead would consume the rows).
+fn rereadable(path: &Path) -> bool {
+    path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// The input file's identity, read in one pass; `None` for stdin or a pipe,
+/// which cannot be read twice.
+pub fn identity(path: &Path) -> Result<Option<Identity>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    if path.as_os_str() == "-" || !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Ok(None);
+    }
+    let mut file = File::open(path).map_err(cannot)?;
+    let (mut bytes, mut hash, mut newlines, mut last) = (0u64, FNV_OFFSET, 0u64, b'\n');
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(e)),
+        };
+        for &byte in &buffer[..read] {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+            newlines += u64::from(byte == b'\n');
+        }
+        bytes += read as u64;
+        last = buffer[read - 1];
+    }
+    Ok(Some(Identity {
+        bytes,
+        fnv1a64: hash,
+        lines: newlines + u64::from(last != b'\n'),
+    }))
+}
+
+/// FNV-1a, 64 bits: simple, stable across versions and platforms, and
+/// enough to tell one input from another (not an adversary's collision).
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// Counts the data rows of a regular file cheaply, for the progress bar's ETA
 /// (a quoted newline inside a CSV cell makes it an estimate).
 pub fn count_rows(path: &Path, format: Format) -> Option<u64> {
-    if path.as_os_str() == "-" {
+    if !rereadable(path) {
         return None;
     }
     let lines = BufReader::new(File::open(path).ok()?)
@@ -397,6 +482,58 @@ mod tests {
             json!({"identifiers": {"email": "bob@example.com"}}),
             "empty cells stay untouched"
         );
+    }
+
+    #[test]
+    fn a_row_of_another_length_than_the_header_fails_with_both_counts() {
+        let rows = rows(
+            "email,FIRSTNAME,LASTNAME\nshift@example.com,John, Jr,Smith\nshort@example.com,Ann\nok@example.com,A,B\n",
+            "email",
+        );
+        assert_eq!(rows.len(), 3);
+        let error = rows[0].import.as_ref().unwrap_err();
+        assert!(
+            error.contains("the row has 4 cells but the header has 3 columns"),
+            "{error}"
+        );
+        assert_eq!(rows[0].key, "shift@example.com", "the report names the row");
+        assert!(
+            rows[1]
+                .import
+                .as_ref()
+                .unwrap_err()
+                .contains("2 cells but the header has 3")
+        );
+        assert!(rows[2].import.is_ok());
+    }
+
+    #[test]
+    fn a_repeated_column_is_refused_naming_both() {
+        let path = std::env::temp_dir().join(format!("dd-input-{}-repeated", std::process::id()));
+        for (header, named) in [
+            (
+                "email,FIRSTNAME,FIRSTNAME",
+                "\"FIRSTNAME\" (column 2) and \"FIRSTNAME\" (column 3)",
+            ),
+            (
+                "email,FIRSTNAME,email",
+                "\"email\" (column 1) and \"email\" (column 3)",
+            ),
+            (
+                "email,AGE:number,age",
+                "\"AGE:number\" (column 2) and \"age\" (column 3)",
+            ),
+        ] {
+            std::fs::write(&path, format!("{header}\na@example.com,1,2\n")).unwrap();
+            let error = Source::open(&path, Format::Csv, "email", "#CLEAR")
+                .err()
+                .unwrap();
+            assert!(
+                error.contains(&format!("repeated column: {named}")),
+                "{error}"
+            );
+        }
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

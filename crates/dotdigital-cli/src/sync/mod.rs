@@ -1,24 +1,31 @@
 //! `dotdigital contacts sync`: stream rows from a file, import them with
 //! bounded concurrency and rate-limit pacing, and account for every row.
 
+mod csv_cells;
+mod failures;
 pub(crate) mod input;
+mod order;
 mod pacer;
 mod progress;
 mod report;
+mod slow;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use dotdigital_contacts::{ContactsClient, Delivery, Identifier, ImportOutcome, RetryPolicy};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
+use failures::{Failures, Reason};
 pub use input::Format;
 use input::{Row, Source};
+use order::{ContactOrder, Turn};
 use pacer::Pacer;
 use progress::Progress;
-use report::{DoneRows, Line, Report, Status};
+use report::{Line, MadeFrom, Report, Resumed, Status};
+use slow::SlowCalls;
 
 use crate::failure::{Exit, Failure, with_causes};
 use crate::terminal::{self, Stderr};
@@ -43,14 +50,24 @@ pub struct SyncArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_rate: Option<u32>,
     /// How often a row is retried after a transient failure (5xx, 429, a
-    /// dropped connection) before it counts as failed; imports that append
-    /// consent records or send an email are retried only when certainly not applied.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    /// dropped connection, a timeout) before it counts as failed; imports that
+    /// append consent records or send an email are retried only when certainly
+    /// not applied.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES)]
     retries: u32,
-    /// Write a JSONL report: one line per row (row, identifier, created/updated/failed, error).
+    /// How long one attempt waits for an answer, in seconds. With the
+    /// defaults (30 s, 8 retries) a row that never gets an answer gives up
+    /// after at most 9 attempts of 30 s plus 31.75 s of backoff: 5 min 2 s
+    /// (longer only when a 429 asks for a wait, at most 60 s each).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// Write a JSONL report: a first line naming the input (size, hash,
+    /// options), then one line per row (row, identifier,
+    /// created/updated/failed, error).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Skip the rows the report already records as created or updated, and append to it.
+    /// Skip the rows the report already records as created or updated, and
+    /// append to it. Refused (exit 2) when the input or its options changed.
     #[arg(long, requires = "report")]
     resume: bool,
     /// Read and check every row as the client would, write the report, send nothing.
@@ -65,6 +82,11 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub(crate) target: crate::Target,
 }
+
+/// `--retries` by default.
+const DEFAULT_RETRIES: u32 = 8;
+/// `--timeout` by default, in seconds: the wrapper's own default.
+const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
 /// Rows by outcome so far.
 #[derive(Debug, Default)]
@@ -94,6 +116,15 @@ impl Tally {
             )
         }
     }
+
+    fn count(&mut self, status: Status) {
+        match status {
+            Status::Created => self.created += 1,
+            Status::Updated => self.updated += 1,
+            Status::Valid => self.valid += 1,
+            Status::Failed => self.failed += 1,
+        }
+    }
 }
 
 /// Why dispatching stopped early.
@@ -109,34 +140,93 @@ const ROWS_PER_BATCH: usize = 64;
 
 pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit, Failure> {
     let format = Format::of(&args.input, args.format);
-    let (mut report, done) = match &args.report {
-        Some(path) if args.resume => {
-            let max_row = input::max_row(&args.input).map_err(Failure::usage)?;
-            Report::resume(path, max_row, |notice| stderr.line(notice))?
-        }
-        Some(path) => (Report::create(path)?, DoneRows::default()),
-        None => (Report::none(), DoneRows::default()),
-    };
-    let mut source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)
+    // The input first: a bad header must not leave a new report behind.
+    let source = Source::open(&args.input, format, &args.identifier, &args.clear_marker)
         .map_err(Failure::usage)?;
+    let (report, resumed) = open_report(&args, format, stderr)?;
     let retried = Arc::new(AtomicU64::new(0));
+    let timeout = Duration::from_secs(args.timeout);
     let connection = if args.dry_run {
         crate::connect::offline()?
     } else {
-        crate::connect::connect(args.target.sandbox).await?
+        crate::connect::connect(args.target.sandbox, timeout).await?
     };
     let counter = retried.clone();
+    let policy = RetryPolicy::default().max_retries(args.retries);
+    let slow = Arc::new(SlowCalls::new(stderr, timeout, &policy));
     let client = connection
         .client
         .clone()
-        .with_retry_policy(RetryPolicy::default().max_retries(args.retries))
+        .with_retry_policy(policy)
         .with_on_retry(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
 
-    // Rows are read on a blocking thread into a small queue (constant
-    // memory), in batches: a thread woken per row cost more CPU than the row.
     let concurrency = usize::from(args.concurrency);
+    let (row_rx, reader) = read_rows(source);
+    let (stop_tx, stop_rx) = watch::channel(None::<Stop>);
+    let interrupt = stop_on_ctrl_c(stop_tx.clone());
+    let (line_tx, line_rx) = mpsc::channel::<Line>(concurrency * 2);
+    let dispatcher = Dispatcher {
+        client,
+        pacer: Arc::new(Pacer::new(args.max_rate)),
+        permits: Arc::new(Semaphore::new(concurrency)),
+        waiting: Arc::new(Semaphore::new(concurrency)),
+        order: ContactOrder::new(concurrency),
+        merge_option: args.merge_option,
+        dry_run: args.dry_run,
+        resumed,
+        line_tx,
+        stop_tx,
+        slow,
+        stderr: stderr.clone(),
+    };
+    let dispatcher = tokio::spawn(dispatcher.run(row_rx, stop_rx.clone()));
+
+    let started = Instant::now();
+    let progress = Progress::new(&args.input, format, stderr);
+    let tally = Tally {
+        dry_run: args.dry_run,
+        ..Tally::default()
+    };
+    let failures = Failures::new(stderr, report.path().map(Path::to_owned));
+    // Counted on a runtime worker, like the rows: the thread that started the
+    // runtime is woken only once, at the end.
+    let counter = tokio::spawn(count_lines(
+        line_rx,
+        Counted {
+            tally,
+            report,
+            progress,
+            failures,
+        },
+        retried.clone(),
+        concurrency * 2,
+    ));
+    let stopped =
+        |e: tokio::task::JoinError| Failure::new(Exit::Failed, format!("the sync stopped: {e}"));
+    let mut counted = counter.await.map_err(stopped)??;
+    counted.tally.skipped = dispatcher.await.map_err(stopped)?;
+    counted.tally.retried = retried.load(Ordering::Relaxed);
+    interrupt.abort();
+    reader.abort();
+    counted.progress.finish();
+    drop(connection);
+
+    counted.failures.finish();
+    print_summary(&counted, started.elapsed(), verbose, stderr);
+    let stop = *stop_rx.borrow();
+    Ok(match stop {
+        Some(Stop::Interrupted) => Exit::Interrupted,
+        Some(Stop::Fatal(exit)) => exit,
+        None if counted.tally.failed > 0 => Exit::Failed,
+        None => Exit::Done,
+    })
+}
+
+/// Rows are read on a blocking thread into a small queue (constant memory),
+/// in batches: a thread woken per row cost more CPU than the row.
+fn read_rows(mut source: Source) -> (mpsc::Receiver<Vec<Row>>, tokio::task::JoinHandle<()>) {
     let (row_tx, row_rx) = mpsc::channel::<Vec<Row>>(2);
     let reader = tokio::task::spawn_blocking(move || {
         loop {
@@ -149,72 +239,83 @@ pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit,
             }
         }
     });
+    (row_rx, reader)
+}
 
-    let (stop_tx, stop_rx) = watch::channel(None::<Stop>);
-    let interrupt = {
-        let stop_tx = stop_tx.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop_tx.send_replace(Some(Stop::Interrupted));
-            }
-        })
-    };
-    let (line_tx, mut line_rx) = mpsc::channel::<Line>(concurrency * 2);
-    let dispatcher = Dispatcher {
-        client,
-        pacer: Arc::new(Pacer::new(args.max_rate)),
-        permits: Arc::new(Semaphore::new(concurrency)),
-        merge_option: args.merge_option,
-        dry_run: args.dry_run,
-        done,
-        line_tx,
-        stop_tx,
-        stderr: stderr.clone(),
-    };
-    let dispatcher = tokio::spawn(dispatcher.run(row_rx, stop_rx.clone()));
-
-    let started = Instant::now();
-    let mut progress = Progress::new(&args.input, format, stderr);
-    let dry_run = args.dry_run;
-    let retried_now = retried.clone();
-    // Counted on a runtime worker, like the rows: the thread that started the
-    // runtime is woken only once, at the end.
-    let counter = tokio::spawn(async move {
-        let mut tally = Tally {
-            dry_run,
-            ..Tally::default()
-        };
-        // Every line ready at once is one write to the report.
-        let mut lines = Vec::with_capacity(concurrency * 2);
-        while line_rx.recv_many(&mut lines, concurrency * 2).await > 0 {
-            for line in lines.drain(..) {
-                match line.status {
-                    Status::Created => tally.created += 1,
-                    Status::Updated => tally.updated += 1,
-                    Status::Valid => tally.valid += 1,
-                    Status::Failed => tally.failed += 1,
-                }
-                report.write(&line)?;
-            }
-            report.flush()?;
-            tally.retried = retried_now.load(Ordering::Relaxed);
-            progress.update(&tally);
+fn stop_on_ctrl_c(stop_tx: watch::Sender<Option<Stop>>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop_tx.send_replace(Some(Stop::Interrupted));
         }
-        Ok::<_, Failure>((tally, report, progress))
-    });
-    let stopped =
-        |e: tokio::task::JoinError| Failure::new(Exit::Failed, format!("the sync stopped: {e}"));
-    let (mut tally, report, progress) = counter.await.map_err(stopped)??;
-    tally.skipped = dispatcher.await.map_err(stopped)?;
-    tally.retried = retried.load(Ordering::Relaxed);
-    interrupt.abort();
-    reader.abort();
-    progress.finish();
-    drop(connection);
+    })
+}
 
-    let elapsed = started.elapsed();
+/// The report to write, and what a resumed one says is done. The report
+/// records what it was made from; `--resume` refuses another input.
+fn open_report(
+    args: &SyncArgs,
+    format: Format,
+    stderr: &Stderr,
+) -> Result<(Report, Resumed), Failure> {
+    let Some(path) = &args.report else {
+        return Ok((Report::none(), Resumed::default()));
+    };
+    let identity = input::identity(&args.input).map_err(Failure::usage)?;
+    let made = MadeFrom::new(
+        &args.input,
+        identity.as_ref(),
+        format,
+        &args.identifier,
+        &args.clear_marker,
+    );
+    if !args.resume {
+        return Ok((Report::create(path, &made)?, Resumed::default()));
+    }
+    let Some(identity) = identity else {
+        return Err(Failure::usage(
+            "--resume needs the input as a file: stdin or a pipe cannot be checked to be the input the report was made from",
+        ));
+    };
+    Report::resume(path, &made, identity.lines, |notice| stderr.line(notice))
+}
+
+/// What the line counter owns, and hands back at the end.
+struct Counted {
+    tally: Tally,
+    report: Report,
+    progress: Progress,
+    failures: Failures,
+}
+
+/// Counts the finished rows, writes their report lines, shows the first
+/// failures and keeps the progress up to date.
+async fn count_lines(
+    mut line_rx: mpsc::Receiver<Line>,
+    mut counted: Counted,
+    retried: Arc<AtomicU64>,
+    batch: usize,
+) -> Result<Counted, Failure> {
+    // Every line ready at once is one write to the report.
+    let mut lines = Vec::with_capacity(batch);
+    while line_rx.recv_many(&mut lines, batch).await > 0 {
+        for line in lines.drain(..) {
+            counted.tally.count(line.status);
+            if line.status == Status::Failed {
+                counted.failures.add(&line);
+            }
+            counted.report.write(&line)?;
+        }
+        counted.report.flush()?;
+        counted.tally.retried = retried.load(Ordering::Relaxed);
+        counted.progress.update(&counted.tally);
+    }
+    Ok(counted)
+}
+
+fn print_summary(counted: &Counted, elapsed: Duration, verbose: bool, stderr: &Stderr) {
+    let tally = &counted.tally;
     let total = tally.done() + tally.skipped;
-    terminal::print(&if dry_run {
+    terminal::print(&if tally.dry_run {
         format!("rows: {total} ({}); dry run, nothing sent", tally.counts())
     } else {
         format!(
@@ -224,36 +325,37 @@ pub async fn run(args: SyncArgs, stderr: &Stderr, verbose: bool) -> Result<Exit,
             tally.retried
         )
     });
+    if let Some(reasons) = counted.failures.by_reason() {
+        terminal::print(&format!("failed rows by reason: {reasons}"));
+    }
     terminal::print(&format!(
         "elapsed: {:.1} s, {:.0} rows/s",
         elapsed.as_secs_f64(),
         tally.done() as f64 / elapsed.as_secs_f64().max(1e-9)
     ));
-    if let Some(path) = report.path() {
+    if let Some(path) = counted.report.path() {
         terminal::print(&format!("report: {}", path.display()));
     }
     if verbose && tally.retried > 0 {
         stderr.line(&format!("{} retries in all", tally.retried));
     }
-    let stop = *stop_rx.borrow();
-    Ok(match stop {
-        Some(Stop::Interrupted) => Exit::Interrupted,
-        Some(Stop::Fatal(exit)) => exit,
-        None if tally.failed > 0 => Exit::Failed,
-        None => Exit::Done,
-    })
 }
 
-/// Hands rows out to import tasks, within the concurrency limit and the pace.
+/// Hands rows out to import tasks, within the concurrency limit and the
+/// pace, each after the earlier rows for its contact.
 struct Dispatcher {
     client: ContactsClient,
     pacer: Arc<Pacer>,
     permits: Arc<Semaphore>,
+    /// Rows waiting for an earlier row of their contact, as many as permits.
+    waiting: Arc<Semaphore>,
+    order: ContactOrder,
     merge_option: types::MergeOption,
     dry_run: bool,
-    done: DoneRows,
+    resumed: Resumed,
     line_tx: mpsc::Sender<Line>,
     stop_tx: watch::Sender<Option<Stop>>,
+    slow: Arc<SlowCalls>,
     stderr: Stderr,
 }
 
@@ -261,7 +363,7 @@ impl Dispatcher {
     /// Runs until the input ends or a stop; returns how many rows were skipped
     /// as already done.
     async fn run(
-        self,
+        mut self,
         mut row_rx: mpsc::Receiver<Vec<Row>>,
         mut stop: watch::Receiver<Option<Stop>>,
     ) -> u64 {
@@ -281,55 +383,87 @@ impl Dispatcher {
                     _ = stop.wait_for(Option::is_some) => break,
                 },
             };
-            if self.done.contains(row.number) {
+            if self.resumed.done.contains(row.number) {
                 skipped += 1;
                 continue;
             }
-            let (identifier, body) = match row.import {
-                Ok(import) => import,
-                Err(error) => {
-                    let line = failed(row.number, row.key, error, Delivery::NotSent);
-                    if self.line_tx.send(line).await.is_err() {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            if self.dry_run {
-                let line = self.check(row.number, row.key, identifier, body);
-                if self.line_tx.send(line).await.is_err() {
-                    break;
-                }
-                continue;
+            if !self.dispatch(row, &mut stop).await {
+                break;
             }
-            // A row may wait long for its turn (rate limits): a stop must not wait for it.
-            let permit = tokio::select! {
-                permit = self.permits.clone().acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-                _ = stop.wait_for(Option::is_some) => break,
-            };
-            let task = ImportRow {
-                client: self.client.clone(),
-                pacer: self.pacer.clone(),
-                merge_option: self.merge_option,
-                stop_tx: self.stop_tx.clone(),
-                stderr: self.stderr.clone(),
-            };
-            let line_tx = self.line_tx.clone();
-            tokio::spawn(async move {
-                let line = task.run(row.number, row.key, identifier, body).await;
-                // The receiver lives until every sender is gone.
-                let _ = line_tx.send(line).await;
-                drop(permit);
-            });
         }
         if *stop.borrow() == Some(Stop::Interrupted) {
             self.stderr
                 .line("interrupted: finishing the rows in flight; rerun with --resume to continue");
         }
         skipped
+    }
+
+    /// Starts one row (or records why it cannot be); false when the sync stops.
+    async fn dispatch(&mut self, row: Row, stop: &mut watch::Receiver<Option<Stop>>) -> bool {
+        let (identifier, body) = match row.import {
+            Ok(import) => import,
+            Err(error) => {
+                let line = failed(
+                    row.number,
+                    row.key,
+                    error,
+                    Reason::BadRow,
+                    Delivery::NotSent,
+                );
+                return self.line_tx.send(line).await.is_ok();
+            }
+        };
+        if self.resumed.superseded.contains(row.number) {
+            let error = "not sent: a later row for the same contact is already applied, and sending this earlier one now would undo it (the last row wins); import it by hand if it is still wanted".to_owned();
+            let line = failed(
+                row.number,
+                row.key,
+                error,
+                Reason::Superseded,
+                Delivery::NotSent,
+            );
+            return self.line_tx.send(line).await.is_ok();
+        }
+        if self.dry_run {
+            let line = self.check(row.number, row.key, identifier, body);
+            return self.line_tx.send(line).await.is_ok();
+        }
+        let turn = self.order.turn(&identifier, &body);
+        // A row that must wait for an earlier row of its contact does not
+        // hold one of the `--concurrency` permits while it waits (that would
+        // slow unrelated rows): it holds a waiting slot, as bounded.
+        let slots = if turn.is_free() {
+            &self.permits
+        } else {
+            &self.waiting
+        };
+        // A row may wait long for its turn (rate limits): a stop must not wait for it.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return false,
+            },
+            _ = stop.wait_for(Option::is_some) => return false,
+        };
+        let task = ImportRow {
+            client: self.client.clone(),
+            pacer: self.pacer.clone(),
+            merge_option: self.merge_option,
+            stop_tx: self.stop_tx.clone(),
+            stop: stop.clone(),
+            permits: self.permits.clone(),
+            line_tx: self.line_tx.clone(),
+            slow: self.slow.clone(),
+            stderr: self.stderr.clone(),
+        };
+        let ready = Ready {
+            number: row.number,
+            key: row.key,
+            identifier,
+            body,
+        };
+        tokio::spawn(task.in_turn(turn, slot, ready));
+        true
     }
 
     /// `--dry-run`: every check the client makes before the network.
@@ -347,36 +481,77 @@ impl Dispatcher {
             .apply(body)
             .and_then(|import| import.to_request());
         match checked {
-            Ok(_) => Line {
-                row: number,
-                identifier: key,
-                status: Status::Valid,
-                contact_id: None,
-                error: None,
-                delivery: None,
-            },
-            Err(error) => failed(number, key, error.to_string(), Delivery::NotSent),
+            Ok(_) => Line::done(number, key, Status::Valid, None),
+            Err(error) => failed(
+                number,
+                key,
+                error.to_string(),
+                Reason::of(&error),
+                Delivery::NotSent,
+            ),
         }
     }
 }
 
-/// One row's import, with what it needs to pace itself and stop the sync.
+/// A row ready to send.
+struct Ready {
+    number: u64,
+    key: String,
+    identifier: Identifier,
+    body: types::ImportContactRequest,
+}
+
+/// One row's import, with what it needs to wait for its turn, pace itself,
+/// stop the sync and report.
 struct ImportRow {
     client: ContactsClient,
     pacer: Arc<Pacer>,
     merge_option: types::MergeOption,
     stop_tx: watch::Sender<Option<Stop>>,
+    stop: watch::Receiver<Option<Stop>>,
+    permits: Arc<Semaphore>,
+    line_tx: mpsc::Sender<Line>,
+    slow: Arc<SlowCalls>,
     stderr: Stderr,
 }
 
 impl ImportRow {
-    async fn run(
-        self,
-        number: u64,
-        key: String,
-        identifier: Identifier,
-        body: types::ImportContactRequest,
-    ) -> Line {
+    /// Waits for the earlier rows of the contact, then for a permit (unless
+    /// `slot` is one already), sends the row and queues its report line.
+    async fn in_turn(self, mut turn: Turn, slot: OwnedSemaphorePermit, row: Ready) {
+        let _permit = if turn.is_free() {
+            slot
+        } else {
+            turn.wait().await;
+            if self.stop.borrow().is_some() {
+                // Not sent, not recorded: --resume does it.
+                return;
+            }
+            let permit = match self.permits.clone().acquire_owned().await {
+                Ok(permit) => permit,
+                // The permits are never closed.
+                Err(_) => return,
+            };
+            // No longer waiting: the slot goes to the next waiting row.
+            drop(slot);
+            permit
+        };
+        let line_tx = self.line_tx.clone();
+        let line = self.run(row).await;
+        // The receiver lives until every sender is gone. The line is queued
+        // before the next row for this contact may start, so the report
+        // records the rows of a contact in file order.
+        let _ = line_tx.send(line).await;
+        turn.finish();
+    }
+
+    async fn run(self, row: Ready) -> Line {
+        let Ready {
+            number,
+            key,
+            identifier,
+            body,
+        } = row;
         self.pacer.wait_turn().await;
         let result = match self
             .client
@@ -384,7 +559,7 @@ impl ImportRow {
             .merge_option(self.merge_option)
             .apply(body)
         {
-            Ok(import) => import.send().await,
+            Ok(import) => self.slow.watch(number, import.send()).await,
             Err(error) => Err(error),
         };
         match result {
@@ -395,37 +570,36 @@ impl ImportRow {
                 } else {
                     Status::Updated
                 };
-                Line {
-                    row: number,
-                    identifier: key,
-                    status,
-                    contact_id: Some(imported.contact.contact_id),
-                    error: None,
-                    delivery: None,
-                }
+                Line::done(number, key, status, Some(imported.contact.contact_id))
             }
             Err(error) => {
                 self.pacer.observe(error.rate_limit());
                 if let Some(exit) = Exit::stops_a_sync(&error) {
-                    let first = self.stop_tx.send_if_modified(|stop| {
-                        stop.is_none()
-                            .then(|| *stop = Some(Stop::Fatal(exit)))
-                            .is_some()
-                    });
-                    if first {
-                        self.stderr.line(&format!(
-                            "error: stopping the sync: {}\nthe rows in flight finish; fix the cause and rerun with --resume",
-                            with_causes(&error)
-                        ));
-                    }
+                    self.stop(exit, &error);
                 }
-                failed(number, key, error.to_string(), error.delivery())
+                let reason = Reason::of(&error);
+                failed(number, key, error.to_string(), reason, error.delivery())
             }
+        }
+    }
+
+    /// Stops dispatching: every further row would fail the same way.
+    fn stop(&self, exit: Exit, error: &dotdigital_contacts::Error) {
+        let first = self.stop_tx.send_if_modified(|stop| {
+            stop.is_none()
+                .then(|| *stop = Some(Stop::Fatal(exit)))
+                .is_some()
+        });
+        if first {
+            self.stderr.line(&format!(
+                "error: stopping the sync: {}\nthe rows in flight finish; fix the cause and rerun with --resume",
+                terminal::cut(&with_causes(error), terminal::QUOTED_CHARS)
+            ));
         }
     }
 }
 
-fn failed(number: u64, key: String, error: String, delivery: Delivery) -> Line {
+fn failed(number: u64, key: String, error: String, reason: Reason, delivery: Delivery) -> Line {
     let delivery = match delivery {
         Delivery::NotSent => "not-sent",
         Delivery::MaybeSent => "maybe-sent",
@@ -438,5 +612,6 @@ fn failed(number: u64, key: String, error: String, delivery: Delivery) -> Line {
         contact_id: None,
         error: Some(error),
         delivery: Some(delivery.into()),
+        reason: Some(reason),
     }
 }

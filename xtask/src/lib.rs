@@ -22,6 +22,7 @@ pub mod end_to_end;
 pub mod evolve;
 pub mod guarantees;
 pub mod model;
+pub mod round_trip;
 pub mod rules;
 pub mod snapshots;
 pub mod source;
@@ -76,6 +77,7 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     let spec =
         dotdigital_spec::to_json(&text).map_err(|e| Failure::new(format!("{spec_path}: {e}")))?;
     let mut report = String::new();
+    let mut summary = String::new();
     let violations = rules::violations(&spec);
     if !violations.is_empty() {
         report.push_str(&format!(
@@ -105,6 +107,9 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     if !drift.is_empty() || !strays.is_empty() {
         report.push_str(&format!("error: snapshots drifted; {}\n", snapshots::FIX));
     }
+    if compile {
+        report.push_str(&derived_schemas(root, &spec, &mut summary)?);
+    }
     let client_drifted = drift.iter().any(|d| d.contains(snapshots::CLIENT));
     if compile && client_drifted {
         let outcome = cargo::run(root, "check", &["--all-targets"], None)?;
@@ -121,12 +126,43 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     }
     if report.is_empty() {
         Ok(format!(
-            "ok: {spec_path} keeps the spec rules; {} snapshots match",
-            artifacts.len()
+            "ok: {spec_path} keeps the spec rules; {} snapshots match{summary}",
+            artifacts.len() + usize::from(compile)
         ))
     } else {
         Err(Failure::new(report))
     }
+}
+
+/// The round trip of the derived JSON Schemas against the spec, and their
+/// snapshot (both need the client built with its `schemars` feature, in a
+/// child cargo). Returns the problems; the summary of a pass goes to `summary`.
+fn derived_schemas(
+    root: &Path,
+    spec: &serde_json::Value,
+    summary: &mut String,
+) -> Result<String, Failure> {
+    let started = std::time::Instant::now();
+    let derived = round_trip::derived_schemas(root)?;
+    let round = round_trip::compare(spec, &derived);
+    let mut report = String::new();
+    if round.differences.is_empty() {
+        summary.push_str(&format!(
+            "\n{} ({:.1} s)",
+            round.render(),
+            started.elapsed().as_secs_f64()
+        ));
+    } else {
+        report.push_str(&round.render());
+    }
+    let artifact = snapshots::derived_artifact(&derived);
+    for problem in snapshots::compare(root, std::slice::from_ref(&artifact)) {
+        report.push_str(&format!(
+            "{problem}\nerror: snapshots drifted; {}\n",
+            snapshots::FIX
+        ));
+    }
+    Ok(report)
 }
 
 /// `cargo xtask codegen`: records the snapshots through insta in a child
@@ -175,7 +211,10 @@ pub const RECORD: &str = "record-snapshots";
 /// What the child process of `codegen` does: assert every artifact with insta.
 pub fn record(root: &Path) -> Result<(), Failure> {
     let text = read_spec(root)?;
-    let artifacts = snapshots::artifacts(&text)?;
+    let mut artifacts = snapshots::artifacts(&text)?;
+    artifacts.push(snapshots::derived_artifact(&round_trip::derived_schemas(
+        root,
+    )?));
     snapshots::assert_with_insta(root, &artifacts);
     Ok(())
 }

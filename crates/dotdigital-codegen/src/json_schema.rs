@@ -344,3 +344,93 @@ fn field_index(item: &syn::ItemStruct, property: &str) -> Option<usize> {
     let wanted = field(item, property)?;
     item.fields.iter().position(|f| std::ptr::eq(f, wanted))
 }
+
+#[cfg(test)]
+mod tests {
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x:
+    put:
+      operationId: putX
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Put'}}}
+      responses:
+        "200": {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Got'}}}}
+components:
+  schemas:
+    Put:
+      type: object
+      properties:
+        code: {type: string, minLength: 2, maxLength: 8, pattern: '^[a-z]+$'}
+        tags: {type: array, minItems: 1, maxItems: 3, items: {type: string}}
+        ids:
+          type: object
+          properties:
+            main: {type: string}
+          additionalProperties: {type: string}
+    Got:
+      type: object
+      properties:
+        status: {$ref: '#/components/schemas/Seen'}
+    Seen: {type: string, enum: [on, off]}
+"#;
+
+    /// The source from the first line containing `start` up to the next `}\n    }`.
+    fn item<'a>(source: &'a str, start: &str) -> &'a str {
+        let from = source.find(start).unwrap_or_else(|| panic!("no {start}"));
+        let rest = &source[from..];
+        &rest[..rest.find("\n    }\n").map_or(rest.len(), |end| end)]
+    }
+
+    #[test]
+    fn every_type_gets_a_schema_behind_the_feature_that_says_what_the_type_checks() {
+        let source = crate::generate(SPEC).unwrap();
+        assert!(
+            source.contains("#[cfg_attr(feature = \"schemars\", derive(::schemars::JsonSchema))]\n    #[non_exhaustive]\n    pub struct Put {"),
+            "{source}"
+        );
+        // The item counts check_item_counts checks.
+        assert!(source.contains(
+            "#[cfg_attr(feature = \"schemars\", schemars(length(min = 1u64, max = 3u64)))]"
+        ));
+        // A checked string: the limits its FromStr checks.
+        let code = item(&source, "impl ::schemars::JsonSchema for PutCode");
+        assert!(
+            code.contains("min_length: ::std::option::Option::Some(2usize as u32)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("max_length: ::std::option::Option::Some(8usize as u32)"),
+            "{code}"
+        );
+        assert!(
+            code.contains(r#"pattern: ::std::option::Option::Some("^[a-z]+$".to_owned())"#),
+            "{code}"
+        );
+        // An open response enum: any string.
+        let seen = item(&source, "impl ::schemars::JsonSchema for Seen");
+        assert!(
+            seen.contains("pattern: ::std::option::Option::None"),
+            "{seen}"
+        );
+        assert!(!source.contains(
+            "derive(::schemars::JsonSchema))]\n    #[non_exhaustive]\n    pub enum Seen"
+        ));
+        // A flattened map: its value schema as additionalProperties.
+        let ids = item(&source, "impl ::schemars::JsonSchema for PutIds");
+        assert!(
+            ids.contains("subschema_for::<::std::string::String>()"),
+            "{ids}"
+        );
+        assert!(!ids.contains("pub extra"), "{ids}");
+        let list = item(&source, "pub fn json_schemas()");
+        for name in ["Got", "Put", "PutCode", "PutIds", "Seen"] {
+            assert!(
+                list.contains(&format!("::schemars::schema_for!({name})")),
+                "{list}"
+            );
+        }
+    }
+}

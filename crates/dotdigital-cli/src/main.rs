@@ -3,6 +3,7 @@
 mod connect;
 mod failure;
 mod field_values;
+mod schema;
 mod spec_values;
 mod sync;
 mod terminal;
@@ -71,6 +72,9 @@ enum ContactsCommand {
     /// untouched; the clear marker (default `#CLEAR`) empties it.
     /// JSONL rows are request bodies: {"identifiers": {...}, "dataFields": {...}, "lists": [...]}.
     Sync(sync::SyncArgs),
+    /// Print the JSON Schema of one JSONL sync row (--update: of a v2 update
+    /// body), to validate an export with a standard validator before a sync.
+    Schema(schema::SchemaArgs),
 }
 
 /// Options shared by the commands that call the API.
@@ -219,6 +223,7 @@ async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, F
             update(&connection.client, args).await
         }
         ContactsCommand::Sync(args) => sync::run(args, stderr, verbose).await,
+        ContactsCommand::Schema(args) => schema::run(&args),
     }
 }
 

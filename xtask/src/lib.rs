@@ -20,6 +20,7 @@ pub mod cargo;
 pub mod end_to_end;
 pub mod evolve;
 pub mod guarantees;
+pub mod round_trip;
 pub mod rules;
 pub mod snapshots;
 pub mod upstream;
@@ -90,6 +91,7 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     let spec =
         dotdigital_spec::to_json(&text).map_err(|e| Failure::new(format!("{spec_path}: {e}")))?;
     let mut report = String::new();
+    let mut summary = String::new();
     let violations = rules::violations(&spec);
     if !violations.is_empty() {
         report.push_str(&format!(
@@ -119,6 +121,9 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     if !drift.is_empty() || !strays.is_empty() {
         report.push_str(&format!("error: snapshots drifted; {}\n", snapshots::FIX));
     }
+    if compile {
+        report.push_str(&derived_schemas(root, &spec, &mut summary));
+    }
     let client_drifted = drift.iter().any(|d| d.contains(snapshots::CLIENT));
     if compile && !client_drifted {
         // The crates' own snapshots: every one is still asserted by a test
@@ -142,12 +147,43 @@ pub fn check_with(root: &Path, compile: bool) -> Result<String, Failure> {
     }
     if report.is_empty() {
         Ok(format!(
-            "ok: {spec_path} keeps the spec rules; {} snapshots match",
-            artifacts.len()
+            "ok: {spec_path} keeps the spec rules; {} snapshots match{summary}",
+            artifacts.len() + usize::from(compile)
         ))
     } else {
         Err(Failure::new(report))
     }
+}
+
+/// The round trip of the derived JSON Schemas against the spec, and their
+/// snapshot (both need the client built with its `schemars` feature, in a
+/// child cargo). Returns the problems; the summary of a pass goes to `summary`.
+fn derived_schemas(root: &Path, spec: &serde_json::Value, summary: &mut String) -> String {
+    let started = std::time::Instant::now();
+    // A client that no longer builds is reported with the rest, not instead of it.
+    let derived = match round_trip::derived_schemas(root) {
+        Ok(derived) => derived,
+        Err(failure) => return format!("{failure}\n"),
+    };
+    let round = round_trip::compare(spec, &derived);
+    let mut report = String::new();
+    if round.differences.is_empty() {
+        summary.push_str(&format!(
+            "\n{} ({:.1} s)",
+            round.render(),
+            started.elapsed().as_secs_f64()
+        ));
+    } else {
+        report.push_str(&round.render());
+    }
+    let artifact = snapshots::derived_artifact(&derived);
+    for problem in snapshots::compare(root, std::slice::from_ref(&artifact)) {
+        report.push_str(&format!(
+            "{problem}\nerror: snapshots drifted; {}\n",
+            snapshots::FIX
+        ));
+    }
+    report
 }
 
 /// `cargo xtask codegen`: records the snapshots through insta in a child
@@ -178,7 +214,7 @@ pub fn codegen(root: &Path, accept: bool) -> Result<String, Failure> {
     if pending.is_empty() {
         Ok(format!(
             "ok: {} snapshots in {} match the spec; {refreshed}\nreview the change with `git diff`, then commit it",
-            artifacts.len(),
+            artifacts.len() + 1, // and the derived JSON Schemas
             snapshots::SNAPSHOT_DIR,
         ))
     } else {
@@ -196,7 +232,10 @@ pub const RECORD: &str = "record-snapshots";
 /// What the child process of `codegen` does: assert every artifact with insta.
 pub fn record(root: &Path) -> Result<(), Failure> {
     let text = read_spec(root)?;
-    let artifacts = snapshots::artifacts(&text)?;
+    let mut artifacts = snapshots::artifacts(&text)?;
+    artifacts.push(snapshots::derived_artifact(&round_trip::derived_schemas(
+        root,
+    )?));
     snapshots::assert_with_insta(root, &artifacts);
     Ok(())
 }

@@ -21,6 +21,17 @@ pub const FIX: &str = "to accept the change, run `cargo xtask codegen --accept` 
 /// The snapshot of the generated client.
 pub const CLIENT: &str = "dotdigital_contacts_api.rs";
 
+/// The snapshot of the JSON Schemas derived from the generated types.
+pub const DERIVED: &str = "json_schemas";
+
+/// The derived schemas (type name to schema) as a reviewed artifact.
+pub fn derived_artifact(derived: &serde_json::Value) -> Artifact {
+    Artifact {
+        name: DERIVED,
+        contents: serde_json::to_string_pretty(derived).unwrap_or_default(),
+    }
+}
+
 /// One reviewed artifact: a snapshot name and the text it must hold.
 #[derive(Debug, Clone)]
 pub struct Artifact {
@@ -118,7 +129,10 @@ pub fn strays(root: &Path, artifacts: &[Artifact]) -> Vec<String> {
         let shown = format!("{SNAPSHOT_DIR}/{name}");
         if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
             problems.push(format!("{shown}: a pending snapshot nobody reviewed"));
-        } else if !artifacts.iter().any(|a| name == format!("{}.snap", a.name)) {
+        } else if !artifacts.iter().any(|a| name == format!("{}.snap", a.name))
+            // Made by a child cargo, only when the crates are built: see `derived_artifact`.
+            && name != format!("{DERIVED}.snap")
+        {
             problems.push(format!(
                 "{shown}: a snapshot no artifact produces (delete it)"
             ));

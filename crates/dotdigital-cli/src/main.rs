@@ -3,6 +3,7 @@
 mod connect;
 mod failure;
 mod field_values;
+mod schema;
 mod spec_values;
 mod sync;
 mod terminal;
@@ -74,6 +75,9 @@ enum ContactsCommand {
     /// Rows for the same contact are applied in file order (the last wins).
     /// JSONL rows are request bodies: {"identifiers": {...}, "dataFields": {...}, "lists": [...]}.
     Sync(sync::SyncArgs),
+    /// Print the JSON Schema of one JSONL sync row (--update: of a v2 update
+    /// body), to validate an export with a standard validator before a sync.
+    Schema(schema::SchemaArgs),
 }
 
 /// Options shared by the commands that call the API.
@@ -242,6 +246,7 @@ async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, F
             update(&connection.client, args).await
         }
         ContactsCommand::Sync(args) => sync::run(args, stderr, verbose).await,
+        ContactsCommand::Schema(args) => schema::run(&args),
     }
 }
 

@@ -168,7 +168,7 @@ fn limit(schema: &Value, key: &str) -> Option<usize> {
     schema[key].as_u64().and_then(|n| usize::try_from(n).ok())
 }
 
-fn resolve<'a>(schemas: &'a Value, value: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(schemas: &'a Value, value: &'a Value) -> &'a Value {
     value["$ref"]
         .as_str()
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
@@ -176,7 +176,7 @@ fn resolve<'a>(schemas: &'a Value, value: &'a Value) -> &'a Value {
 }
 
 /// The struct field serialised under `property`.
-fn field<'a>(item: &'a syn::ItemStruct, property: &str) -> Option<&'a syn::Field> {
+pub(crate) fn field<'a>(item: &'a syn::ItemStruct, property: &str) -> Option<&'a syn::Field> {
     item.fields.iter().find(|field| match renamed(field) {
         Some(wire) => wire == property,
         None => field
@@ -204,14 +204,14 @@ pub(crate) fn renamed(field: &syn::Field) -> Option<String> {
 
 /// How a property is held.
 #[derive(Clone, Copy)]
-enum Shape {
+pub(crate) enum Shape {
     Vec { optional: bool },
     Option,
     Plain,
 }
 
 impl Shape {
-    fn of(ty: &syn::Type) -> Shape {
+    pub(crate) fn of(ty: &syn::Type) -> Shape {
         match outer(ty) {
             Some(("Vec", _)) => Shape::Vec { optional: false },
             Some(("Option", inner)) if matches!(inner.and_then(outer), Some(("Vec", _))) => {

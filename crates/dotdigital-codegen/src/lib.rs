@@ -13,11 +13,18 @@
 
 mod builder_errors;
 mod item_counts;
+mod json_schema;
 mod open_enums;
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 
 pub use open_enums::OTHER;
+
+/// The Rust name typify gives the type of a spec schema
+/// (`ApiContact-status` -> `ApiContactStatus`).
+pub fn type_name(schema: &str) -> String {
+    open_enums::pascal_case(schema)
+}
 
 /// Why the client source could not be generated.
 #[derive(Debug)]
@@ -81,6 +88,7 @@ pub fn generate(spec_text: &str) -> Result<String, Error> {
     let types = types_module(&mut file)?;
     open_enums::open(types, &open)?;
     make_evolvable(types);
+    json_schema::add(types, &open, &doc)?;
     item_counts::add(types, &doc)?;
     builder_errors::rename(types)?;
     Ok(format!(

@@ -123,8 +123,11 @@ impl std::str::FromStr for Region {
 ///     }
 ///     other => panic!("expected a 429, got {other:?}"),
 /// }
-/// // The same client with the default policy waits out the 429 itself.
-/// let patient = client.with_retry_policy(RetryPolicy::default());
+/// // The same client with the default policy waits out the 429 itself,
+/// // telling the callback of each retry.
+/// let patient = client
+///     .with_retry_policy(RetryPolicy::default())
+///     .with_on_retry(|retrying| eprintln!("{} retry {} in {:?}", retrying.operation, retrying.retry, retrying.delay));
 /// patient.import_contact(Identifier::email("bob@example.com")).send().await?;
 /// let imported = patient.import_contact(Identifier::email("cy@example.com")).send().await?;
 /// assert_eq!(imported.attempts, 2, "one 429, then the retry after the reset");
@@ -163,6 +166,12 @@ impl ContactsClient {
     /// Builds a client from `DOTDIGITAL_API_USER`, `DOTDIGITAL_API_PASSWORD`,
     /// `DOTDIGITAL_REGION` (r1, r2, r3) or `DOTDIGITAL_BASE_URL`, and the
     /// optional `DOTDIGITAL_INTEGRATION_TOKEN`.
+    ///
+    /// ```no_run
+    /// let client = dotdigital_contacts::ContactsClient::from_env()?;
+    /// println!("importing into {}", client.base_url());
+    /// # Ok::<(), dotdigital_contacts::Error>(())
+    /// ```
     pub fn from_env() -> Result<Self, Error> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }

@@ -8,6 +8,12 @@ use crate::identifier::Checked;
 use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateLimit, validation};
 
 /// Whether an import created the contact or changed an existing one.
+///
+/// ```
+/// use dotdigital_contacts::ImportOutcome;
+/// assert_eq!(ImportOutcome::Created.as_str(), "created");
+/// assert_eq!(ImportOutcome::Updated.as_str(), "updated");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ImportOutcome {
@@ -185,6 +191,9 @@ impl From<types::ConsentRecord> for ConsentRecord {
 ///     .status(types::EmailStatusUpdate::Subscribed)
 ///     .opt_in_type(types::OptInTypeUpdate::Double)
 ///     .resubscribe_with_challenge(types::PreferredLocale::EnEn, "https://example.com/welcome-back");
+/// let quiet = EmailChannel::new()
+///     .email_type(types::EmailTypeUpdate::Html)
+///     .resubscribe_without_challenge();
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailChannel(types::EmailChannelUpdate);
@@ -248,7 +257,60 @@ impl From<types::EmailChannelUpdate> for EmailChannel {
 /// A v3 import being prepared; [`send`](Self::send) validates and sends it.
 ///
 /// Made by [`ContactsClient::import_contact`]. The merge option defaults to
-/// `overwrite` and is always sent.
+/// `overwrite` and is always sent. Every setter is shown here;
+/// [`to_request`](Self::to_request) builds the body without sending it.
+///
+/// ```
+/// use dotdigital_contacts::{DataFields, EmailChannel, Identifier, ImportRequestExt, types};
+/// # let client = dotdigital_contacts::ContactsClient::builder().credentials("u", "p").build()?;
+/// let mut fields = DataFields::new();
+/// fields.set("LASTNAME", "Smith");
+/// let body = client
+///     .import_contact(Identifier::email("ann@example.com"))
+///     .merge_option(types::MergeOption::OverwriteIfEmpty)
+///     .mobile_number("447123123123")
+///     .custom_identifier("crmId", "A-1")
+///     .set("FIRSTNAME", "Ann")
+///     .clear("POSTCODE")
+///     .data_fields(&fields)
+///     .email_channel(EmailChannel::new().status(types::EmailStatusUpdate::Subscribed))
+///     .sms_status(types::ChannelStatusUpdate::Subscribed)
+///     .whats_app_status(types::ChannelStatusUpdate::Unsubscribed)
+///     .list(12345)
+///     .lists([7, 8])
+///     .preference(3, true)
+///     .to_request()?;
+/// // The email looked up by is sent too, so that a new contact gets it.
+/// assert_eq!(body.email(), Some("ann@example.com"));
+/// assert_eq!(body.mobile_number(), Some("447123123123"));
+/// assert_eq!(body.identifier("crmId"), Some("A-1"));
+/// assert_eq!(body.data_fields["LASTNAME"], "Smith");
+/// assert_eq!(body.lists, [12345, 7, 8]);
+/// assert_eq!(body.preferences[0].id, 3);
+/// # Ok::<(), dotdigital_contacts::Error>(())
+/// ```
+///
+/// By mobile number, sent to the sandbox:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Identifier, ImportOutcome};
+/// let imported = client
+///     .import_contact(Identifier::mobile_number("447123123123"))
+///     .set("FIRSTNAME", "Ann")
+///     .send()
+///     .await?;
+/// assert_eq!(imported.outcome.as_str(), "created");
+/// assert_eq!(imported.outcome, ImportOutcome::Created);
+/// assert_eq!(imported.attempts, 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "an import does nothing until .send().await"]
 pub struct ImportContact<'c> {

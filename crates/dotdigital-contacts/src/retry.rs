@@ -133,6 +133,16 @@ impl RetryPolicy {
     /// jitter": a uniform draw (`jitter` in `0.0..1.0`) picks a point in its
     /// upper half, so concurrent clients spread out but never retry at once.
     /// A wait the server asked for is honoured when it is longer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dotdigital_contacts::RetryPolicy;
+    /// let policy = RetryPolicy::default();
+    /// assert_eq!(policy.delay(0, None, 1.0), Some(Duration::from_millis(250)));
+    /// assert_eq!(policy.delay(1, Some(Duration::from_secs(12)), 0.5), Some(Duration::from_secs(12)));
+    /// assert_eq!(policy.delay(0, Some(Duration::from_secs(61)), 0.5), None, "longer than max_server_wait");
+    /// assert_eq!(policy.delay(3, None, 0.5), None, "retries spent");
+    /// ```
     pub fn delay(
         &self,
         retry: u32,

@@ -27,6 +27,32 @@ impl UpdatedContact {
 
 /// A v2 update being prepared. Made by [`ContactsClient::update_contact`] or
 /// [`ContactsClient::update_contact_resetting_types`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Identifier, types};
+/// // The id a v3 import answers with goes into a v2 update as it is.
+/// let imported = client.import_contact(Identifier::email("ann@example.com")).send().await?;
+/// let update = client
+///     .update_contact_resetting_types(imported.contact.contact_id, "ann@example.com")
+///     .set("FIRSTNAME", "Ann")
+///     .clear("POSTCODE")
+///     .status(types::ApiContactStatus::Subscribed);
+/// let body = update.to_request()?;
+/// assert_eq!(body.opt_in_type, None, "left out: Dotdigital resets it");
+/// let updated = update.send().await?;
+/// assert_eq!(updated.contact.id.map(i64::from), Some(imported.contact.contact_id));
+/// assert!(updated.headers().contains_key("content-type"));
+/// let err = client.update_contact_resetting_types(1i64 << 31, "ann@example.com").to_request().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid id: at most 2147483647 (the v2 path's 32-bit id), got 2147483648");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until .send().await"]
 pub struct UpdateContact<'c> {

@@ -36,6 +36,51 @@ pub struct ErrorDetail {
 ///
 /// `Display` includes the server's code and message; the HTTP status is kept
 /// even when the body is not JSON. No variant ever holds a password or token.
+///
+/// Match the variants you act on, with a wildcard arm for the rest (the enum
+/// is `#[non_exhaustive]`: a later release may add one); [`status`](Self::status),
+/// [`delivery`](Self::delivery), [`is_retryable`](Self::is_retryable),
+/// [`certainly_not_applied`](Self::certainly_not_applied) and
+/// [`rate_limit`](Self::rate_limit) answer the common questions whatever the variant.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Delivery, Error, Identifier};
+/// let err = client
+///     .import_contact(Identifier::email("ann@example.com"))
+///     .set("NOT_A_FIELD", "x")
+///     .send()
+///     .await
+///     .unwrap_err();
+/// match &err {
+///     Error::Api { status, error_code, details, .. } => {
+///         assert_eq!(status.as_u16(), 400);
+///         assert!(!error_code.is_empty(), "Dotdigital's namespaced code");
+///         for detail in details {
+///             eprintln!("{}: {}", detail.item, detail.description);
+///         }
+///     }
+///     Error::RateLimited { rate_limit, .. } => eprintln!("wait {:?}", rate_limit.wait()),
+///     Error::Unauthorized { .. } | Error::Forbidden { .. } => eprintln!("check the credentials and region"),
+///     Error::Transport { delivery: Delivery::MaybeSent, .. } => eprintln!("may have been applied"),
+///     other => eprintln!("{other}"),
+/// }
+/// assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+/// assert_eq!(err.delivery(), Delivery::Sent);
+/// assert!(!err.is_retryable() && !err.certainly_not_applied());
+///
+/// // Bad input fails before the network: nothing was sent.
+/// let err = client.import_contact(Identifier::email("not an email")).send().await.unwrap_err();
+/// assert!(matches!(&err, Error::Validation { field, .. } if field == "value"), "{err}");
+/// assert!(err.certainly_not_applied() && err.rate_limit().is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -40,8 +40,8 @@ mod tls;
 
 pub use credentials::{Credentials, DEFAULT_ANSWER_LIMIT};
 pub use hooks::{AnswerTooLarge, ResponseHead, capture_response_head};
-pub use tls::http_client_builder;
 pub use progenitor_client::{ClientInfo, Error, ResponseValue};
+pub use tls::http_client_builder;
 
 #[allow(
     missing_docs,

@@ -11,7 +11,6 @@ pub(crate) mod mapping;
 /// Whether a failed request may have reached Dotdigital, so that a bulk sync
 /// can account for every row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Delivery {
     /// Nothing left the machine (invalid input, bad configuration, no connection).
     NotSent,

@@ -38,8 +38,11 @@ pub struct Retrying<'a> {
 /// ```
 /// use std::time::Duration;
 /// use dotdigital_contacts::RetryPolicy;
-/// let policy = RetryPolicy::default().max_retries(5).initial_backoff(Duration::from_millis(100));
-/// assert_eq!(policy.max_retries, 5);
+/// let policy = RetryPolicy::default()
+///     .max_retries(5)
+///     .initial_backoff(Duration::from_millis(100))
+///     .max_backoff(Duration::from_secs(2));
+/// assert_eq!((policy.max_retries, policy.max_backoff), (5, Duration::from_secs(2)));
 /// assert_eq!(RetryPolicy::none().max_retries, 0);
 ///
 /// // At most 5 s of waiting per 429, whatever the server asks: a longer wait

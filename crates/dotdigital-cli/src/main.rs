@@ -159,7 +159,7 @@ pub fn identifier(name: &str, value: &str) -> Result<Identifier, String> {
         "mobileNumber" => Identifier::mobile_number(value),
         "contactId" => Identifier::contact_id(
             value
-                .parse()
+                .parse::<i64>()
                 .map_err(|_| format!("contactId {value:?} is not a number"))?,
         ),
         custom => Identifier::custom(custom, value),

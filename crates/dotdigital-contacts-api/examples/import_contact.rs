@@ -32,7 +32,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let client = Client::new_with_client(&base_url, reqwest::Client::new(), credentials);
+    let client = Client::new_with_client(
+        &base_url,
+        dotdigital_contacts_api::http_client_builder()?.build()?,
+        credentials,
+    );
     // Wire values come from the generated builders, never struct literals:
     // a property added to the spec then needs no change here.
     // IdentifiersUpdate holds a map of custom identifiers: JSON reads it most plainly.

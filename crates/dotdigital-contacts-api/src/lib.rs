@@ -17,7 +17,9 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let credentials = Credentials::new("apiuser-1@apiconnector.com", "secret-1");
-//! let client = Client::new_with_client("https://r1-api.dotdigital.com", reqwest::Client::new(), credentials);
+//! // HTTPS through the TLS provider the crate's features chose (rustls with ring by default).
+//! let http = dotdigital_contacts_api::http_client_builder()?.build()?;
+//! let client = Client::new_with_client("https://r1-api.dotdigital.com", http, credentials);
 //! let identifiers: types::IdentifiersUpdate = serde_json::from_value(serde_json::json!({"email": "ann@example.com"}))?;
 //! let contact = client
 //!     .import_contact()
@@ -34,10 +36,12 @@
 
 mod credentials;
 mod hooks;
+mod tls;
 
 pub use credentials::{Credentials, DEFAULT_ANSWER_LIMIT};
 pub use hooks::{AnswerTooLarge, ResponseHead, capture_response_head};
 pub use progenitor_client::{ClientInfo, Error, ResponseValue};
+pub use tls::http_client_builder;
 
 #[allow(
     missing_docs,

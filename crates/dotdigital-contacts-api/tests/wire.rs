@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 fn client(server: &CaptureServer) -> Client {
     Client::new_with_client(
         &server.base_url(),
-        reqwest::Client::new(),
+        dotdigital_contacts_api::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap(),
         Credentials::new("apiuser-1@apiconnector.com", "pa55word!"),
     )
 }
@@ -173,7 +176,14 @@ async fn the_integration_token_is_sent_and_a_per_call_token_wins() {
     let server = CaptureServer::start(json_reply(200, contact_json())).await;
     let credentials =
         Credentials::new("u", "p").with_integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9");
-    let client = Client::new_with_client(&server.base_url(), reqwest::Client::new(), credentials);
+    let client = Client::new_with_client(
+        &server.base_url(),
+        dotdigital_contacts_api::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap(),
+        credentials,
+    );
     let body = types::ImportContactRequest::default();
     let import = || {
         client
@@ -409,7 +419,10 @@ async fn limits_in_the_spec_are_checked_before_the_network() {
 fn debug_output_holds_no_secret() {
     let client = Client::new_with_client(
         "http://127.0.0.1:1",
-        reqwest::Client::new(),
+        dotdigital_contacts_api::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap(),
         Credentials::new("u@apiconnector.com", "pa55word!")
             .with_integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9"),
     );

@@ -180,7 +180,8 @@ async fn main() {
     let server = FixedServer::start(Reply::json(200, contact).unlimited_rate());
     let base_url = server.base_url();
     let http = || {
-        reqwest::Client::builder()
+        dotdigital_contacts_api::http_client_builder()
+            .unwrap()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .user_agent(USER_AGENT)

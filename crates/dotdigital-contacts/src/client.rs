@@ -12,7 +12,18 @@ use dotdigital_contacts_api::{Credentials, types};
 
 /// A Dotdigital region; an account lives in exactly one, and calling another
 /// answers 403.
+///
+/// ```
+/// use dotdigital_contacts::Region;
+/// let region: Region = "R2".parse()?;
+/// assert_eq!(region, Region::R2);
+/// assert_eq!(region.base_url(), "https://r2-api.dotdigital.com");
+/// assert_eq!(Region::default(), Region::R1);
+/// assert!("eu".parse::<Region>().is_err());
+/// # Ok::<(), dotdigital_contacts::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Region {
     /// Europe: `https://r1-api.dotdigital.com`.
     #[default]
@@ -52,6 +63,25 @@ impl std::str::FromStr for Region {
 /// A client for the two contact-write operations. Cheap to clone; clones
 /// share one connection pool.
 ///
+/// # Retries and the rate limit, by default
+///
+/// - **A 429** (the API user's calls per minute are spent) is retried after
+///   the wait the answer asks for (`Retry-After`, else `X-RateLimit-Reset`),
+///   if that wait is at most 60 s; a longer one fails the call at once with
+///   [`Error::RateLimited`], which carries the headers ([`RateLimit`](crate::RateLimit)).
+/// - **500, 502, 503, 504 and transport errors** are retried after 250 ms,
+///   doubling to at most 8 s, with jitter, as far as repeating the request is
+///   safe ([`RetryPolicy`] has the table).
+/// - **At most 3 retries**, so 4 attempts. Each attempt may take 30 s
+///   ([`timeout`](ContactsClientBuilder::timeout)), connecting included
+///   (10 s, [`connect_timeout`](ContactsClientBuilder::connect_timeout)):
+///   in the worst case a call returns after 4 × 30 s of attempts plus
+///   3 × 60 s of waiting, 5 minutes ([`RetryPolicy::worst_case_wait`]).
+/// - **To change it**, give the builder another [`RetryPolicy`]
+///   ([`RetryPolicy::none`] returns every failure at once), or
+///   [`with_retry_policy`](Self::with_retry_policy) on a built client; count or
+///   log retries with [`on_retry`](ContactsClientBuilder::on_retry).
+///
 /// ```
 /// use dotdigital_contacts::{ContactsClient, Region};
 /// let client = ContactsClient::builder()
@@ -61,6 +91,47 @@ impl std::str::FromStr for Region {
 ///     .unwrap();
 /// assert_eq!(client.base_url(), "https://r2-api.dotdigital.com");
 /// assert!(!format!("{client:?}").contains("s3cret-pass"));
+/// ```
+///
+/// Handling a 429 yourself: with retries off, the rate limit comes back as an
+/// error that says how long to wait.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use dotdigital_contacts::{ContactsClient, Error, Identifier, RetryPolicy};
+/// // A sandbox that allows one call per second.
+/// let sandbox = dotdigital_sandbox::Sandbox::builder()
+///     .rate_limit(1)
+///     .rate_limit_window(Duration::from_secs(1))
+///     .start()
+///     .await?;
+/// let client = ContactsClient::builder()
+///     .base_url(sandbox.base_url())
+///     .credentials(sandbox.api_user(), sandbox.api_password())
+///     .retry_policy(RetryPolicy::none())
+///     .build()?;
+/// assert_eq!(client.retry_policy(), &RetryPolicy::none());
+/// client.import_contact(Identifier::email("ann@example.com")).send().await?;
+/// match client.import_contact(Identifier::email("bob@example.com")).send().await {
+///     Err(Error::RateLimited { rate_limit, .. }) => {
+///         assert_eq!(rate_limit.remaining, Some(0));
+///         let wait = rate_limit.wait().unwrap_or(Duration::from_secs(60));
+///         assert!(wait <= Duration::from_secs(1));
+///         tokio::time::sleep(wait).await;
+///     }
+///     other => panic!("expected a 429, got {other:?}"),
+/// }
+/// // The same client with the default policy waits out the 429 itself,
+/// // telling the callback of each retry.
+/// let patient = client
+///     .with_retry_policy(RetryPolicy::default())
+///     .with_on_retry(|retrying| eprintln!("{} retry {} in {:?}", retrying.operation, retrying.retry, retrying.delay));
+/// patient.import_contact(Identifier::email("bob@example.com")).send().await?;
+/// let imported = patient.import_contact(Identifier::email("cy@example.com")).send().await?;
+/// assert_eq!(imported.attempts, 2, "one 429, then the retry after the reset");
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct ContactsClient {
@@ -95,6 +166,12 @@ impl ContactsClient {
     /// Builds a client from `DOTDIGITAL_API_USER`, `DOTDIGITAL_API_PASSWORD`,
     /// `DOTDIGITAL_REGION` (r1, r2, r3) or `DOTDIGITAL_BASE_URL`, and the
     /// optional `DOTDIGITAL_INTEGRATION_TOKEN`.
+    ///
+    /// ```no_run
+    /// let client = dotdigital_contacts::ContactsClient::from_env()?;
+    /// println!("importing into {}", client.base_url());
+    /// # Ok::<(), dotdigital_contacts::Error>(())
+    /// ```
     pub fn from_env() -> Result<Self, Error> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -182,6 +259,25 @@ impl ContactsClient {
 
 /// Configures a [`ContactsClient`]. Only the credentials are required; the
 /// region defaults to r1.
+///
+/// ```
+/// use std::time::Duration;
+/// use dotdigital_contacts::{ContactsClient, Region, RetryPolicy};
+/// let client = ContactsClient::builder()
+///     .region(Region::R1) // or .base_url("https://r1-api.dotdigital.com")
+///     .credentials("apiuser-1@apiconnector.com", "s3cret-pass")
+///     .integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9")
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(20))
+///     .retry_policy(RetryPolicy::default().max_retries(5))
+///     .user_agent("my-crm-sync/1.0")
+///     .build()?;
+/// assert_eq!(client.retry_policy().max_retries, 5);
+///
+/// let err = ContactsClient::builder().credentials("u@apiconnector.com", "p").integration_token("not-a-guid").build().unwrap_err();
+/// assert!(err.to_string().starts_with("configuration: integration_token: must be a GUID"));
+/// # Ok::<(), dotdigital_contacts::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct ContactsClientBuilder {
     base_url: Option<String>,
@@ -340,7 +436,8 @@ impl ContactsClientBuilder {
         let user_agent = self.user_agent.unwrap_or_else(|| {
             concat!("dotdigital-contacts-rust/", env!("CARGO_PKG_VERSION")).to_owned()
         });
-        let http = reqwest::Client::builder()
+        let http = dotdigital_contacts_api::http_client_builder()
+            .map_err(|e| Error::configuration("tls", e.to_string()))?
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
             .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
             .user_agent(user_agent)

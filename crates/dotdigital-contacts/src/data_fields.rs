@@ -118,6 +118,9 @@ impl From<DateTime<Utc>> for DataFieldValue {
 ///     serde_json::to_value(&fields).unwrap(),
 ///     serde_json::json!({"AGE": 42, "FIRSTNAME": "Ann", "POSTCODE": null})
 /// );
+/// assert!(!fields.is_empty() && DataFields::new().is_empty());
+/// let cleared: Vec<&str> = fields.iter().filter(|(_, value)| value.is_none()).map(|(key, _)| key).collect();
+/// assert_eq!(cleared, ["POSTCODE"]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]

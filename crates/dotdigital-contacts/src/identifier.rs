@@ -8,13 +8,41 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, validation};
 use dotdigital_contacts_api::types;
 
+/// A contact's id: what v3 answers carry (`contactId`), what
+/// [`Identifier::contact_id`] and [`ContactsClient::update_contact`](crate::ContactsClient::update_contact)
+/// take, and what a v2 answer's `i32` id converts into with `.into()`.
+pub type ContactId = i64;
+
 /// The identifier a v3 import looks the contact up by.
 ///
 /// ```
 /// use dotdigital_contacts::Identifier;
 /// assert_eq!(Identifier::email("ann@example.com").name(), "email");
+/// assert_eq!(Identifier::mobile_number("447123123123").value(), "447123123123");
 /// assert_eq!(Identifier::contact_id(42).value(), "42");
 /// assert_eq!(Identifier::custom("crmId", "A-1").name(), "crmId");
+/// assert_eq!(Identifier::custom("crmId", "A-1").to_string(), "crmId=A-1");
+/// ```
+///
+/// A custom identifier of the account, used to import (the contact created
+/// holds it, so the same import again finds it):
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::builder().custom_identifier("crmId").start().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Identifier, ImportOutcome};
+/// let first = client.import_contact(Identifier::custom("crmId", "A-1")).email("ann@example.com").send().await?;
+/// let again = client.import_contact(Identifier::custom("crmId", "A-1")).set("FIRSTNAME", "Ann").send().await?;
+/// assert_eq!((first.outcome, again.outcome), (ImportOutcome::Created, ImportOutcome::Updated));
+/// // A contact id from an answer looks the same contact up.
+/// let by_id = client.import_contact(Identifier::contact_id(again.contact.contact_id)).send().await?;
+/// assert_eq!(by_id.contact.contact_id, first.contact.contact_id);
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "identifier", content = "value", rename_all = "camelCase")]
@@ -24,7 +52,7 @@ pub enum Identifier {
     /// By mobile number, E.164 (digits, optionally after `+`).
     MobileNumber(String),
     /// By Dotdigital's contact id.
-    ContactId(u64),
+    ContactId(ContactId),
     /// By a custom identifier defined in the account.
     Custom {
         /// The custom identifier's name (1–50 of `A-Z a-z 0-9 - _`).
@@ -45,9 +73,10 @@ impl Identifier {
         Identifier::MobileNumber(number.into())
     }
 
-    /// By contact id.
-    pub fn contact_id(id: u64) -> Self {
-        Identifier::ContactId(id)
+    /// By contact id: a v3 answer's `contact_id` as it is, or a v2 answer's
+    /// `id` (an `i32`). A negative id is refused at send.
+    pub fn contact_id(id: impl Into<ContactId>) -> Self {
+        Identifier::ContactId(id.into())
     }
 
     /// By a custom identifier of the account, e.g. `custom("crmId", "A-1")`.

@@ -8,6 +8,12 @@ use crate::identifier::Checked;
 use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateLimit, validation};
 
 /// Whether an import created the contact or changed an existing one.
+///
+/// ```
+/// use dotdigital_contacts::ImportOutcome;
+/// assert_eq!(ImportOutcome::Created.as_str(), "created");
+/// assert_eq!(ImportOutcome::Updated.as_str(), "updated");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ImportOutcome {
@@ -65,53 +71,96 @@ impl ImportedContact {
     }
 }
 
-/// A consent record to append to the contact: the generated
-/// [`types::ConsentRecord`], built through its builder and checked when the
-/// import is sent, so the error can say which record is wrong.
-#[derive(Debug, Clone)]
+/// A consent record to append to the contact, built with named setters: the
+/// consent text shown, when it was given, the page's URL, the contact's IPv4
+/// or IPv6 address, and the browser's user agent. All five are required; one
+/// left out or invalid is named when the import is sent
+/// (`consentRecords[0].ipAddress`), and nothing is sent.
+///
+/// The time is a [`chrono::DateTime<Utc>`](crate::chrono::DateTime), re-exported as
+/// [`dotdigital_contacts::chrono`](crate::chrono).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::chrono::{TimeZone, Utc};
+/// use dotdigital_contacts::{ConsentRecord, Identifier};
+/// let record = ConsentRecord::new()
+///     .text("Yes, send me the newsletter")
+///     .consented_at(Utc.with_ymd_and_hms(2026, 1, 5, 9, 30, 0).unwrap())
+///     .url("https://example.com/signup")
+///     .ip_address("2b01:1234:136::d6b7")
+///     .user_agent("Mozilla/5.0");
+/// let imported = client
+///     .import_contact(Identifier::email("ann@example.com"))
+///     .consent_record(record)
+///     .send()
+///     .await?;
+/// assert_eq!(imported.contact.consent_records.len(), 1);
+///
+/// let missing = ConsentRecord::new().text("Yes").consented_at(Utc::now());
+/// let err = client.import_contact(Identifier::email("bob@example.com")).consent_record(missing).send().await.unwrap_err();
+/// assert!(err.to_string().starts_with("invalid consentRecords[0]"), "{err}");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
 pub struct ConsentRecord {
     record: types::builder::ConsentRecord,
     /// Kept to name it in the error: the builder's would not.
-    ip_address: String,
+    ip_address: Option<String>,
 }
 
 impl ConsentRecord {
-    /// The consent text shown, when it was given, the page's URL, the
-    /// contact's IPv4 or IPv6 address, and the browser's user agent.
-    ///
-    /// ```
-    /// use dotdigital_contacts::ConsentRecord;
-    /// let record = ConsentRecord::new(
-    ///     "Yes, send me the newsletter",
-    ///     "2026-01-05T09:30:00Z".parse().unwrap(),
-    ///     "https://example.com/signup",
-    ///     "2b01:1234:136::d6b7",
-    ///     "Mozilla/5.0",
-    /// );
-    /// ```
-    pub fn new(
-        text: impl Into<String>,
-        consented_at: DateTime<Utc>,
-        url: impl Into<String>,
-        ip_address: impl Into<String>,
-        user_agent: impl Into<String>,
-    ) -> Self {
+    /// A record with nothing set yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The consent text the contact agreed to.
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.record = self.record.text(text.into());
+        self
+    }
+
+    /// When consent was given.
+    pub fn consented_at(mut self, at: DateTime<Utc>) -> Self {
+        self.record = self.record.date_time_consented(at);
+        self
+    }
+
+    /// The absolute URL of the page where consent was given.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.record = self.record.url(url.into());
+        self
+    }
+
+    /// The contact's IPv4 or IPv6 address.
+    pub fn ip_address(mut self, ip_address: impl Into<String>) -> Self {
         let ip_address = ip_address.into();
-        let record = types::ConsentRecord::builder()
-            .text(text.into())
-            .date_time_consented(consented_at)
-            .url(url.into())
-            .ip_address(ip_address.clone())
-            .user_agent(user_agent.into());
-        ConsentRecord { record, ip_address }
+        self.record = self.record.ip_address(ip_address.clone());
+        self.ip_address = Some(ip_address);
+        self
+    }
+
+    /// The browser's user agent.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.record = self.record.user_agent(user_agent.into());
+        self
     }
 
     fn to_wire(&self, index: usize) -> Result<types::ConsentRecord, Error> {
         let at = format!("consentRecords[{index}]");
-        if self.ip_address.parse::<types::IpAddress>().is_err() {
+        if let Some(ip_address) = &self.ip_address
+            && ip_address.parse::<types::IpAddress>().is_err()
+        {
             return Err(Error::validation(
                 format!("{at}.ipAddress"),
-                format!("{:?} is not an IPv4 or IPv6 address", self.ip_address),
+                format!("{ip_address:?} is not an IPv4 or IPv6 address"),
             ));
         }
         let record: types::ConsentRecord = validation::built(&at, self.record.clone())?;
@@ -128,7 +177,7 @@ impl ConsentRecord {
 impl From<types::ConsentRecord> for ConsentRecord {
     fn from(record: types::ConsentRecord) -> Self {
         ConsentRecord {
-            ip_address: record.ip_address.to_string(),
+            ip_address: Some(record.ip_address.to_string()),
             record: record.into(),
         }
     }
@@ -142,6 +191,9 @@ impl From<types::ConsentRecord> for ConsentRecord {
 ///     .status(types::EmailStatusUpdate::Subscribed)
 ///     .opt_in_type(types::OptInTypeUpdate::Double)
 ///     .resubscribe_with_challenge(types::PreferredLocale::EnEn, "https://example.com/welcome-back");
+/// let quiet = EmailChannel::new()
+///     .email_type(types::EmailTypeUpdate::Html)
+///     .resubscribe_without_challenge();
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailChannel(types::EmailChannelUpdate);
@@ -205,7 +257,60 @@ impl From<types::EmailChannelUpdate> for EmailChannel {
 /// A v3 import being prepared; [`send`](Self::send) validates and sends it.
 ///
 /// Made by [`ContactsClient::import_contact`]. The merge option defaults to
-/// `overwrite` and is always sent.
+/// `overwrite` and is always sent. Every setter is shown here;
+/// [`to_request`](Self::to_request) builds the body without sending it.
+///
+/// ```
+/// use dotdigital_contacts::{DataFields, EmailChannel, Identifier, ImportRequestExt, types};
+/// # let client = dotdigital_contacts::ContactsClient::builder().credentials("u", "p").build()?;
+/// let mut fields = DataFields::new();
+/// fields.set("LASTNAME", "Smith");
+/// let body = client
+///     .import_contact(Identifier::email("ann@example.com"))
+///     .merge_option(types::MergeOption::OverwriteIfEmpty)
+///     .mobile_number("447123123123")
+///     .custom_identifier("crmId", "A-1")
+///     .set("FIRSTNAME", "Ann")
+///     .clear("POSTCODE")
+///     .data_fields(&fields)
+///     .email_channel(EmailChannel::new().status(types::EmailStatusUpdate::Subscribed))
+///     .sms_status(types::ChannelStatusUpdate::Subscribed)
+///     .whats_app_status(types::ChannelStatusUpdate::Unsubscribed)
+///     .list(12345)
+///     .lists([7, 8])
+///     .preference(3, true)
+///     .to_request()?;
+/// // The email looked up by is sent too, so that a new contact gets it.
+/// assert_eq!(body.email(), Some("ann@example.com"));
+/// assert_eq!(body.mobile_number(), Some("447123123123"));
+/// assert_eq!(body.identifier("crmId"), Some("A-1"));
+/// assert_eq!(body.data_fields["LASTNAME"], "Smith");
+/// assert_eq!(body.lists, [12345, 7, 8]);
+/// assert_eq!(body.preferences[0].id, 3);
+/// # Ok::<(), dotdigital_contacts::Error>(())
+/// ```
+///
+/// By mobile number, sent to the sandbox:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Identifier, ImportOutcome};
+/// let imported = client
+///     .import_contact(Identifier::mobile_number("447123123123"))
+///     .set("FIRSTNAME", "Ann")
+///     .send()
+///     .await?;
+/// assert_eq!(imported.outcome.as_str(), "created");
+/// assert_eq!(imported.outcome, ImportOutcome::Created);
+/// assert_eq!(imported.attempts, 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "an import does nothing until .send().await"]
 pub struct ImportContact<'c> {

@@ -35,6 +35,13 @@ pub fn import_request(text: &str) -> Result<types::ImportContactRequest, Error> 
 }
 
 /// [`import_request`] for JSON already parsed.
+///
+/// ```
+/// let row = serde_json::json!({"identifiers": {"email": "ann@example.com"}, "dataFields": {"FIRSTNAME": "Ann"}});
+/// let body = dotdigital_contacts::json::import_request_from_value(row)?;
+/// assert_eq!(body.data_fields["FIRSTNAME"], "Ann");
+/// # Ok::<(), dotdigital_contacts::Error>(())
+/// ```
 pub fn import_request_from_value(value: Value) -> Result<types::ImportContactRequest, Error> {
     let body: types::ImportContactRequest = from_value(value)?;
     validation::item_counts(&body)?;
@@ -56,6 +63,15 @@ pub fn update_request(text: &str) -> Result<types::ApiContactUpdate, Error> {
 
 /// Reads any generated type from JSON strictly: every key must be one the
 /// type has, at any depth, and every value must fit.
+///
+/// ```
+/// use dotdigital_contacts::{json, types};
+/// let channel: types::EmailChannelUpdate = json::from_value(serde_json::json!({"status": "subscribed"}))?;
+/// assert_eq!(channel.status, Some(types::EmailStatusUpdate::Subscribed));
+/// let err = json::from_value::<types::EmailChannelUpdate>(serde_json::json!({"stauts": "subscribed"})).unwrap_err();
+/// assert!(err.to_string().starts_with("invalid stauts: not a property the spec has"), "{err}");
+/// # Ok::<(), dotdigital_contacts::Error>(())
+/// ```
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
     let mut unknown = Vec::new();
     let mut found = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());

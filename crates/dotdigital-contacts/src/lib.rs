@@ -53,10 +53,9 @@
 //! assert_eq!(again.outcome, ImportOutcome::Updated);
 //! assert_eq!(again.contact.data_fields["FIRSTNAME"], "Ann");
 //!
-//! // v2: a full replace, with both types chosen.
-//! let id = i32::try_from(again.contact.contact_id)?;
+//! // v2: a full replace, with both types chosen; a v3 answer's contact id goes in as it is.
 //! let updated = client
-//!     .update_contact(id, "ann@example.com", ApiContactOptInType::Double, ApiContactEmailType::Html)
+//!     .update_contact(again.contact.contact_id, "ann@example.com", ApiContactOptInType::Double, ApiContactEmailType::Html)
 //!     .set("FIRSTNAME", "Annie")
 //!     .send()
 //!     .await?;
@@ -84,6 +83,7 @@ mod identifier;
 mod import;
 pub mod json;
 mod rate_limit;
+mod request_body;
 mod retry;
 mod update;
 mod validation;
@@ -91,9 +91,10 @@ mod validation;
 pub use client::{ContactsClient, ContactsClientBuilder, Region};
 pub use data_fields::{DataFieldValue, DataFields};
 pub use error::{Delivery, Error, ErrorDetail};
-pub use identifier::Identifier;
+pub use identifier::{ContactId, Identifier};
 pub use import::{ConsentRecord, EmailChannel, ImportContact, ImportOutcome, ImportedContact};
 pub use rate_limit::RateLimit;
+pub use request_body::ImportRequestExt;
 pub use retry::{RetryPolicy, Retrying};
 pub use update::{UpdateContact, UpdatedContact};
 
@@ -114,4 +115,8 @@ pub use update::{UpdateContact, UpdatedContact};
 /// assert!(types::MergeOption::ALL.contains(&types::MergeOption::default()));
 /// ```
 pub use dotdigital_contacts_api::types;
-pub use dotdigital_contacts_api::types::MergeOption;
+
+/// The date and time types the API takes ([`ConsentRecord::consented_at`],
+/// data-field dates), re-exported so that no direct dependency on chrono is
+/// needed (nor can its version disagree with this crate's).
+pub use chrono;

@@ -18,6 +18,7 @@ use reqwest::header::HeaderMap;
 /// assert_eq!(limit.wait(), Some(std::time::Duration::from_secs(12)));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// `X-RateLimit-Limit`: calls allowed per minute in this tier.
     pub limit: Option<u32>,

@@ -38,16 +38,31 @@ pub struct Retrying<'a> {
 /// ```
 /// use std::time::Duration;
 /// use dotdigital_contacts::RetryPolicy;
-/// let policy = RetryPolicy::default().max_retries(5).initial_backoff(Duration::from_millis(100));
-/// assert_eq!(policy.get_max_retries(), 5);
-/// assert_eq!(RetryPolicy::none().get_max_retries(), 0);
+/// let policy = RetryPolicy::default()
+///     .max_retries(5)
+///     .initial_backoff(Duration::from_millis(100))
+///     .max_backoff(Duration::from_secs(2));
+/// assert_eq!((policy.max_retries, policy.max_backoff), (5, Duration::from_secs(2)));
+/// assert_eq!(RetryPolicy::none().max_retries, 0);
+///
+/// // At most 5 s of waiting per 429, whatever the server asks: a longer wait
+/// // fails the call with Error::RateLimited at once.
+/// let impatient = RetryPolicy::default().max_server_wait(Duration::from_secs(5));
+/// assert_eq!(impatient.max_server_wait, Duration::from_secs(5));
 /// ```
+///
+/// Each setting is read as a field and set with the method of the same name.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    max_server_wait: Duration,
+    /// How many times a request is tried again after the first attempt.
+    pub max_retries: u32,
+    /// The first backoff; it doubles on each retry.
+    pub initial_backoff: Duration,
+    /// The largest backoff between two attempts.
+    pub max_backoff: Duration,
+    /// The longest wait accepted when the server says how long to wait.
+    pub max_server_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -97,9 +112,21 @@ impl RetryPolicy {
         self
     }
 
-    /// The configured number of retries.
-    pub fn get_max_retries(&self) -> u32 {
-        self.max_retries
+    /// The longest a call can spend waiting between attempts: each retry
+    /// waits at most the longer of [`max_backoff`](Self::max_backoff) and
+    /// [`max_server_wait`](Self::max_server_wait). The attempts themselves
+    /// come on top, each bounded by
+    /// [`ContactsClientBuilder::timeout`](crate::ContactsClientBuilder::timeout).
+    ///
+    /// ```
+    /// use dotdigital_contacts::RetryPolicy;
+    /// assert_eq!(RetryPolicy::default().worst_case_wait().as_secs(), 180);
+    /// assert_eq!(RetryPolicy::none().worst_case_wait().as_secs(), 0);
+    /// ```
+    pub fn worst_case_wait(&self) -> std::time::Duration {
+        self.max_server_wait
+            .max(self.max_backoff)
+            .saturating_mul(self.max_retries)
     }
 
     /// The wait before retry number `retry` (0-based), or `None` when the
@@ -109,6 +136,16 @@ impl RetryPolicy {
     /// jitter": a uniform draw (`jitter` in `0.0..1.0`) picks a point in its
     /// upper half, so concurrent clients spread out but never retry at once.
     /// A wait the server asked for is honoured when it is longer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dotdigital_contacts::RetryPolicy;
+    /// let policy = RetryPolicy::default();
+    /// assert_eq!(policy.delay(0, None, 1.0), Some(Duration::from_millis(250)));
+    /// assert_eq!(policy.delay(1, Some(Duration::from_secs(12)), 0.5), Some(Duration::from_secs(12)));
+    /// assert_eq!(policy.delay(0, Some(Duration::from_secs(61)), 0.5), None, "longer than max_server_wait");
+    /// assert_eq!(policy.delay(3, None, 0.5), None, "retries spent");
+    /// ```
     pub fn delay(
         &self,
         retry: u32,

@@ -3,7 +3,7 @@
 use dotdigital_contacts_api::types::{self, ApiContactEmailType, ApiContactOptInType};
 
 use crate::execute::Repeat;
-use crate::{ContactsClient, DataFieldValue, DataFields, Error, RateLimit, validation};
+use crate::{ContactId, ContactsClient, DataFieldValue, DataFields, Error, RateLimit, validation};
 
 /// The answer to a successful v2 update.
 #[derive(Debug, Clone)]
@@ -27,11 +27,37 @@ impl UpdatedContact {
 
 /// A v2 update being prepared. Made by [`ContactsClient::update_contact`] or
 /// [`ContactsClient::update_contact_resetting_types`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Identifier, types};
+/// // The id a v3 import answers with goes into a v2 update as it is.
+/// let imported = client.import_contact(Identifier::email("ann@example.com")).send().await?;
+/// let update = client
+///     .update_contact_resetting_types(imported.contact.contact_id, "ann@example.com")
+///     .set("FIRSTNAME", "Ann")
+///     .clear("POSTCODE")
+///     .status(types::ApiContactStatus::Subscribed);
+/// let body = update.to_request()?;
+/// assert_eq!(body.opt_in_type, None, "left out: Dotdigital resets it");
+/// let updated = update.send().await?;
+/// assert_eq!(updated.contact.id.map(i64::from), Some(imported.contact.contact_id));
+/// assert!(updated.headers().contains_key("content-type"));
+/// let err = client.update_contact_resetting_types(1i64 << 31, "ann@example.com").to_request().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid id: at most 2147483647 (the v2 path's 32-bit id), got 2147483648");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until .send().await"]
 pub struct UpdateContact<'c> {
     client: &'c ContactsClient,
-    id: i32,
+    id: ContactId,
     email: String,
     opt_in_type: Option<ApiContactOptInType>,
     email_type: Option<ApiContactEmailType>,
@@ -41,7 +67,9 @@ pub struct UpdateContact<'c> {
 
 impl ContactsClient {
     /// Starts a v2 full replace of contact `id` (0, or an unknown id with a new
-    /// email, creates a contact).
+    /// email, creates a contact). `id` is a [`ContactId`]: a v3 answer's
+    /// `contact_id` or a v2 answer's `id` goes in as it is; one beyond the v2
+    /// path's 32-bit range is refused at send.
     ///
     /// A v2 PUT resets a missing opt-in type to `Unknown` and a missing email
     /// type to `PlainText`, so both are required here.
@@ -66,14 +94,14 @@ impl ContactsClient {
     /// ```
     pub fn update_contact(
         &self,
-        id: i32,
+        id: impl Into<ContactId>,
         email: impl Into<String>,
         opt_in_type: ApiContactOptInType,
         email_type: ApiContactEmailType,
     ) -> UpdateContact<'_> {
         UpdateContact {
             client: self,
-            id,
+            id: id.into(),
             email: email.into(),
             opt_in_type: Some(opt_in_type),
             email_type: Some(email_type),
@@ -87,12 +115,12 @@ impl ContactsClient {
     /// that reset is what you want.
     pub fn update_contact_resetting_types(
         &self,
-        id: i32,
+        id: impl Into<ContactId>,
         email: impl Into<String>,
     ) -> UpdateContact<'_> {
         UpdateContact {
             client: self,
-            id,
+            id: id.into(),
             email: email.into(),
             opt_in_type: None,
             email_type: None,
@@ -124,12 +152,7 @@ impl UpdateContact<'_> {
     /// Checks every documented limit and builds the request body, without
     /// sending anything.
     pub fn to_request(&self) -> Result<types::ApiContactUpdate, Error> {
-        if self.id < 0 {
-            return Err(Error::validation(
-                "id",
-                format!("must be 0 (create) or a contact id, got {}", self.id),
-            ));
-        }
+        self.path_id()?;
         validation::email("email", &self.email)?;
         self.data_fields.validate()?;
         let body = types::ApiContactUpdate::builder()
@@ -141,10 +164,31 @@ impl UpdateContact<'_> {
         validation::built("", body)
     }
 
+    /// The id as the v2 path takes it (the generated client's type).
+    fn path_id(&self) -> Result<i32, Error> {
+        if self.id < 0 {
+            return Err(Error::validation(
+                "id",
+                format!("must be 0 (create) or a contact id, got {}", self.id),
+            ));
+        }
+        i32::try_from(self.id).map_err(|_| {
+            Error::validation(
+                "id",
+                format!(
+                    "at most {} (the v2 path's 32-bit id), got {}",
+                    i32::MAX,
+                    self.id
+                ),
+            )
+        })
+    }
+
     /// Validates, sends (retrying as the client's policy allows) and returns
     /// the stored contact.
     pub async fn send(self) -> Result<UpdatedContact, Error> {
         let body = self.to_request()?;
+        let id = self.path_id()?;
         // A verified double opt-in emails the contact each time it is applied.
         let repeat = if body.opt_in_type == Some(ApiContactOptInType::VerifiedDouble) {
             Repeat::OnlyIfNotApplied
@@ -155,7 +199,7 @@ impl UpdateContact<'_> {
         let answer = self
             .client
             .execute("updateContact", repeat, || {
-                api.update_contact().id(self.id).body(body.clone()).send()
+                api.update_contact().id(id).body(body.clone()).send()
             })
             .await?;
         Ok(UpdatedContact {

@@ -7,7 +7,7 @@ mod common;
 use common::{client, ok};
 use dotdigital_capture_server::CaptureServer;
 use dotdigital_contacts::{
-    ConsentRecord, DataFields, EmailChannel, Identifier, ImportOutcome, MergeOption, types,
+    ConsentRecord, DataFields, EmailChannel, Identifier, ImportOutcome, types,
 };
 use serde_json::json;
 
@@ -22,7 +22,7 @@ async fn the_merge_option_defaults_to_overwrite_and_is_always_sent() {
         .unwrap();
     client
         .import_contact(Identifier::email("ann@example.com"))
-        .merge_option(MergeOption::OverwriteIfEmpty)
+        .merge_option(types::MergeOption::OverwriteIfEmpty)
         .send()
         .await
         .unwrap();
@@ -131,20 +131,22 @@ async fn identifiers_channels_lists_preferences_and_consent_records_reach_the_wi
         .lists([2, 3])
         .preference(10, true)
         .preference(11, false)
-        .consent_record(ConsentRecord::new(
-            "Yes please",
-            consented_at,
-            "https://example.com/signup",
-            "129.168.0.2",
-            "Mozilla/5.0",
-        ))
-        .consent_record(ConsentRecord::new(
-            "Ja",
-            consented_at,
-            "https://example.com/de",
-            "2b01:1234:136::d6b7",
-            "curl/8",
-        ))
+        .consent_record(
+            ConsentRecord::new()
+                .text("Yes please")
+                .consented_at(consented_at)
+                .url("https://example.com/signup")
+                .ip_address("129.168.0.2")
+                .user_agent("Mozilla/5.0"),
+        )
+        .consent_record(
+            ConsentRecord::new()
+                .text("Ja")
+                .consented_at(consented_at)
+                .url("https://example.com/de")
+                .ip_address("2b01:1234:136::d6b7")
+                .user_agent("curl/8"),
+        )
         .send()
         .await
         .unwrap();

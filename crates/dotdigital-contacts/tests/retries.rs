@@ -135,13 +135,12 @@ async fn v2_updates_are_retried_too() {
 #[tokio::test]
 async fn imports_that_append_consent_records_are_not_repeated_when_they_may_have_been_applied() {
     let record = || {
-        ConsentRecord::new(
-            "Yes",
-            "2026-01-05T09:30:00Z".parse().unwrap(),
-            "https://example.com/s",
-            "10.0.0.1",
-            "ua",
-        )
+        ConsentRecord::new()
+            .text("Yes")
+            .consented_at("2026-01-05T09:30:00Z".parse().unwrap())
+            .url("https://example.com/s")
+            .ip_address("10.0.0.1")
+            .user_agent("ua")
     };
     let server = CaptureServer::start(vec![status(502), ok(200)]).await;
     let client = client_with_retries(&server, fast_retries(3));
@@ -187,7 +186,7 @@ async fn imports_that_append_consent_records_are_not_repeated_when_they_may_have
 #[test]
 fn the_default_policy_is_bounded() {
     let policy = RetryPolicy::default();
-    assert_eq!(policy.get_max_retries(), 3);
+    assert_eq!(policy.max_retries, 3);
     let longest = (0..3)
         .map(|retry| policy.delay(retry, None, 1.0).unwrap())
         .max()

@@ -200,7 +200,7 @@ async fn v2_update_replaces_and_the_explicit_reset_resets() {
     );
 
     let imported = client
-        .import_contact(Identifier::contact_id(u64::try_from(id).unwrap()))
+        .import_contact(Identifier::contact_id(id))
         .send()
         .await
         .unwrap();

@@ -12,13 +12,12 @@ use dotdigital_contacts::{
 };
 
 fn consent() -> ConsentRecord {
-    ConsentRecord::new(
-        "Yes",
-        "2026-01-05T09:30:00Z".parse().unwrap(),
-        "https://example.com/s",
-        "10.0.0.1",
-        "Mozilla/5.0",
-    )
+    ConsentRecord::new()
+        .text("Yes")
+        .consented_at("2026-01-05T09:30:00Z".parse().unwrap())
+        .url("https://example.com/s")
+        .ip_address("10.0.0.1")
+        .user_agent("Mozilla/5.0")
 }
 
 async fn rejected(server: &CaptureServer, import: ImportContact<'_>, field: &str, limit: &str) {
@@ -132,46 +131,50 @@ async fn import_inputs_are_checked_before_the_network() {
             "at most 5 items, got 6",
         ),
         (
-            email().consent_record(ConsentRecord::new(
-                "",
-                "2026-01-05T09:30:00Z".parse().unwrap(),
-                "https://e.com",
-                "10.0.0.1",
-                "ua",
-            )),
+            email().consent_record(
+                ConsentRecord::new()
+                    .text("")
+                    .consented_at("2026-01-05T09:30:00Z".parse().unwrap())
+                    .url("https://e.com")
+                    .ip_address("10.0.0.1")
+                    .user_agent("ua"),
+            ),
             "consentRecords[0]",
             "text: shorter than 1 characters",
         ),
         (
-            email().consent_record(ConsentRecord::new(
-                "t",
-                "2026-01-05T09:30:00Z".parse().unwrap(),
-                "https://e.com",
-                "10.0.0.1",
-                "",
-            )),
+            email().consent_record(
+                ConsentRecord::new()
+                    .text("t")
+                    .consented_at("2026-01-05T09:30:00Z".parse().unwrap())
+                    .url("https://e.com")
+                    .ip_address("10.0.0.1")
+                    .user_agent(""),
+            ),
             "consentRecords[0]",
             "userAgent: shorter than 1 characters",
         ),
         (
-            email().consent_record(ConsentRecord::new(
-                "t",
-                "2026-01-05T09:30:00Z".parse().unwrap(),
-                "/signup",
-                "10.0.0.1",
-                "ua",
-            )),
+            email().consent_record(
+                ConsentRecord::new()
+                    .text("t")
+                    .consented_at("2026-01-05T09:30:00Z".parse().unwrap())
+                    .url("/signup")
+                    .ip_address("10.0.0.1")
+                    .user_agent("ua"),
+            ),
             "consentRecords[0].url",
             "absolute URL",
         ),
         (
-            email().consent_record(ConsentRecord::new(
-                "t",
-                "2026-01-05T09:30:00Z".parse().unwrap(),
-                "https://e.com",
-                "10.0.0.300",
-                "ua",
-            )),
+            email().consent_record(
+                ConsentRecord::new()
+                    .text("t")
+                    .consented_at("2026-01-05T09:30:00Z".parse().unwrap())
+                    .url("https://e.com")
+                    .ip_address("10.0.0.300")
+                    .user_agent("ua"),
+            ),
             "consentRecords[0].ipAddress",
             "IPv4 or IPv6",
         ),

@@ -600,11 +600,7 @@ impl ImportRow {
 }
 
 fn failed(number: u64, key: String, error: String, reason: Reason, delivery: Delivery) -> Line {
-    let delivery = match delivery {
-        Delivery::NotSent => "not-sent",
-        Delivery::MaybeSent => "maybe-sent",
-        Delivery::Sent => "sent",
-    };
+    let delivery = delivery.as_str();
     Line {
         row: number,
         identifier: key,

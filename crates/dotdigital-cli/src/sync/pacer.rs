@@ -86,12 +86,11 @@ mod tests {
     use super::*;
 
     fn limit(remaining: u32, reset_secs: u64) -> RateLimit {
-        RateLimit {
-            limit: Some(600),
-            remaining: Some(remaining),
-            reset: Some(Duration::from_secs(reset_secs)),
-            ..RateLimit::default()
-        }
+        let mut limit = RateLimit::default();
+        limit.limit = Some(600);
+        limit.remaining = Some(remaining);
+        limit.reset = Some(Duration::from_secs(reset_secs));
+        limit
     }
 
     #[test]

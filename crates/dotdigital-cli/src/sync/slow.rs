@@ -24,7 +24,7 @@ pub struct SlowCalls {
 
 impl SlowCalls {
     pub fn new(stderr: &Stderr, timeout: Duration, policy: &RetryPolicy) -> Self {
-        let attempts = policy.get_max_retries().saturating_add(1);
+        let attempts = policy.max_retries.saturating_add(1);
         let worst = worst_case(timeout, policy);
         SlowCalls {
             stderr: stderr.clone(),
@@ -80,7 +80,7 @@ impl SlowCalls {
 /// The longest a row can take without an answer: every attempt timing out,
 /// with the longest backoff between them (a 429's own wait aside).
 pub fn worst_case(timeout: Duration, policy: &RetryPolicy) -> Duration {
-    let retries = policy.get_max_retries();
+    let retries = policy.max_retries;
     let backoff: Duration = (0..retries)
         .filter_map(|retry| policy.delay(retry, None, 1.0))
         .sum();

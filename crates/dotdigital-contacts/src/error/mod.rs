@@ -6,9 +6,12 @@ use reqwest::StatusCode;
 
 use crate::rate_limit::RateLimit;
 
+pub(crate) mod mapping;
+
 /// Whether a failed request may have reached Dotdigital, so that a bulk sync
 /// can account for every row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Delivery {
     /// Nothing left the machine (invalid input, bad configuration, no connection).
     NotSent,
@@ -21,6 +24,7 @@ pub enum Delivery {
 
 /// One item of a v3 error's `details`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// The field, identifier or item concerned.
     pub item: String,
@@ -32,6 +36,51 @@ pub struct ErrorDetail {
 ///
 /// `Display` includes the server's code and message; the HTTP status is kept
 /// even when the body is not JSON. No variant ever holds a password or token.
+///
+/// Match the variants you act on, with a wildcard arm for the rest (the enum
+/// is `#[non_exhaustive]`: a later release may add one); [`status`](Self::status),
+/// [`delivery`](Self::delivery), [`is_retryable`](Self::is_retryable),
+/// [`certainly_not_applied`](Self::certainly_not_applied) and
+/// [`rate_limit`](Self::rate_limit) answer the common questions whatever the variant.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = dotdigital_sandbox::Sandbox::start_default().await?;
+/// # let client = dotdigital_contacts::ContactsClient::builder()
+/// #     .base_url(sandbox.base_url())
+/// #     .credentials(sandbox.api_user(), sandbox.api_password())
+/// #     .build()?;
+/// use dotdigital_contacts::{Delivery, Error, Identifier};
+/// let err = client
+///     .import_contact(Identifier::email("ann@example.com"))
+///     .set("NOT_A_FIELD", "x")
+///     .send()
+///     .await
+///     .unwrap_err();
+/// match &err {
+///     Error::Api { status, error_code, details, .. } => {
+///         assert_eq!(status.as_u16(), 400);
+///         assert!(!error_code.is_empty(), "Dotdigital's namespaced code");
+///         for detail in details {
+///             eprintln!("{}: {}", detail.item, detail.description);
+///         }
+///     }
+///     Error::RateLimited { rate_limit, .. } => eprintln!("wait {:?}", rate_limit.wait()),
+///     Error::Unauthorized { .. } | Error::Forbidden { .. } => eprintln!("check the credentials and region"),
+///     Error::Transport { delivery: Delivery::MaybeSent, .. } => eprintln!("may have been applied"),
+///     other => eprintln!("{other}"),
+/// }
+/// assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+/// assert_eq!(err.delivery(), Delivery::Sent);
+/// assert!(!err.is_retryable() && !err.certainly_not_applied());
+///
+/// // Bad input fails before the network: nothing was sent.
+/// let err = client.import_contact(Identifier::email("not an email")).send().await.unwrap_err();
+/// assert!(matches!(&err, Error::Validation { field, .. } if field == "value"), "{err}");
+/// assert!(err.certainly_not_applied() && err.rate_limit().is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -175,6 +224,17 @@ pub enum Error {
         limit: usize,
     },
 
+    /// An answer whose status the client could not see (a call made outside
+    /// this crate's client) and whose body is not the documented JSON.
+    #[error(
+        "an answer with an unknown status and an unreadable body: {}",
+        escaped(body)
+    )]
+    UnseenStatus {
+        /// The body as text, cut to [`QUOTED_BODY_BYTES`].
+        body: String,
+    },
+
     /// A request that can create a contact (a v2 PUT with id 0 or an id
     /// Dotdigital does not know) got no clear answer, and the retry was
     /// refused, most likely because the first attempt created the contact and
@@ -238,6 +298,19 @@ pub(crate) fn quoted_body(body: &[u8]) -> String {
 }
 
 impl Delivery {
+    /// `not-sent`, `maybe-sent` or `sent`: a stable name for reports.
+    ///
+    /// ```
+    /// assert_eq!(dotdigital_contacts::Delivery::MaybeSent.as_str(), "maybe-sent");
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Delivery::NotSent => "not-sent",
+            Delivery::MaybeSent => "maybe-sent",
+            Delivery::Sent => "sent",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Delivery::NotSent => "not sent",
@@ -274,9 +347,10 @@ impl Error {
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::MaybeApplied { last, .. } => last.status(),
-            Error::Validation { .. } | Error::Configuration { .. } | Error::Transport { .. } => {
-                None
-            }
+            Error::Validation { .. }
+            | Error::Configuration { .. }
+            | Error::Transport { .. }
+            | Error::UnseenStatus { .. } => None,
         }
     }
 
@@ -326,7 +400,8 @@ impl Error {
             Error::Validation { .. }
             | Error::Configuration { .. }
             | Error::Transport { .. }
-            | Error::AnswerTooLarge { .. } => None,
+            | Error::AnswerTooLarge { .. }
+            | Error::UnseenStatus { .. } => None,
         }
     }
 

@@ -4,7 +4,6 @@
 //! control characters from the server or the input never reach it raw.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -97,34 +96,11 @@ pub const QUOTED_CHARS: usize = 300;
 /// escape (`\x1b`, `\u{9b}`): a server or a file cannot retitle, clear or
 /// forge lines on the user's terminal or log.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    escape_controls(text, false)
+    dotdigital_contacts::text::escape_controls(text)
 }
 
 fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
-    escape_controls(text, true)
-}
-
-fn escape_controls(text: &str, keep_lines: bool) -> Cow<'_, str> {
-    let raw = |c: char| c.is_control() && !(keep_lines && c == '\n');
-    if !text.chars().any(raw) {
-        return Cow::Borrowed(text);
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            c if !raw(c) => escaped.push(c),
-            '\n' => escaped.push_str("\\n"),
-            '\r' => escaped.push_str("\\r"),
-            '\t' => escaped.push_str("\\t"),
-            c if u32::from(c) < 0x80 => {
-                let _ = write!(escaped, "\\x{:02x}", u32::from(c));
-            }
-            c => {
-                let _ = write!(escaped, "\\u{{{:x}}}", u32::from(c));
-            }
-        }
-    }
-    Cow::Owned(escaped)
+    dotdigital_contacts::text::escape_controls_keeping_lines(text)
 }
 
 /// `text` cut to `max` characters, saying so when it was.

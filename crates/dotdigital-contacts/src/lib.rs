@@ -85,6 +85,7 @@ pub mod json;
 mod rate_limit;
 mod request_body;
 mod retry;
+pub mod text;
 mod update;
 mod validation;
 

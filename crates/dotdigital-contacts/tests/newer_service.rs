@@ -248,5 +248,5 @@ async fn server_text_never_reaches_a_terminal_raw() {
         .unwrap_err();
     let text = err.to_string();
     assert!(!text.chars().any(char::is_control), "{text:?}");
-    assert!(text.contains("\\u{1b}]0;pwned"), "{text}");
+    assert!(text.contains("\\x1b]0;pwned"), "{text}");
 }

@@ -269,20 +269,7 @@ fn details_suffix(description: &str, details: &[ErrorDetail]) -> String {
 /// Text from the server with control characters escaped (`\u{1b}`), so an
 /// error printed to a terminal can never move its cursor or retitle it.
 pub(crate) fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    crate::text::escape_controls(text)
 }
 
 /// `body` as text, cut at [`QUOTED_BODY_BYTES`] on a character boundary, with

@@ -152,20 +152,6 @@ struct UpdateArgs {
     target: Target,
 }
 
-/// Turns the command line's identifier name and value into an [`Identifier`].
-pub fn identifier(name: &str, value: &str) -> Result<Identifier, String> {
-    Ok(match name {
-        "email" => Identifier::email(value),
-        "mobileNumber" => Identifier::mobile_number(value),
-        "contactId" => Identifier::contact_id(
-            value
-                .parse::<i64>()
-                .map_err(|_| format!("contactId {value:?} is not a number"))?,
-        ),
-        custom => Identifier::custom(custom, value),
-    })
-}
-
 const EXIT_CODES: &str = "\
 Exit codes: 0 done; 1 the request or some rows failed; 2 usage (bad arguments or
 input); 3 credentials or configuration (missing, refused with 401/403); 4 the
@@ -252,7 +238,10 @@ async fn run(command: Command, stderr: &Stderr, verbose: bool) -> Result<Exit, F
 
 async fn import(client: &ContactsClient, args: ImportArgs) -> Result<Exit, Failure> {
     let mut import = client
-        .import_contact(identifier(&args.identifier, &args.value).map_err(Failure::usage)?)
+        .import_contact(
+            Identifier::from_name(&args.identifier, args.value.as_str())
+                .map_err(|e| Failure::usage(e.to_string()))?,
+        )
         .merge_option(args.merge_option);
     if let Some(path) = &args.json {
         let text = if path.as_os_str() == "-" {

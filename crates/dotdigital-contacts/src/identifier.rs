@@ -79,6 +79,33 @@ impl Identifier {
         Identifier::ContactId(id.into())
     }
 
+    /// The identifier a path names: `email`, `mobileNumber`, `contactId` (whose
+    /// value must be a number), or else a custom identifier of the account.
+    /// For a command line or a file column that says which one by name.
+    ///
+    /// ```
+    /// use dotdigital_contacts::Identifier;
+    /// assert_eq!(Identifier::from_name("email", "ann@example.com")?, Identifier::email("ann@example.com"));
+    /// assert_eq!(Identifier::from_name("contactId", "42")?, Identifier::contact_id(42));
+    /// assert_eq!(Identifier::from_name("crmId", "A-1")?, Identifier::custom("crmId", "A-1"));
+    /// assert!(Identifier::from_name("contactId", "x42").unwrap_err().to_string().contains("not a number"));
+    /// # Ok::<(), dotdigital_contacts::Error>(())
+    /// ```
+    pub fn from_name(name: &str, value: impl Into<String>) -> Result<Self, Error> {
+        let value = value.into();
+        Ok(match name {
+            "email" => Identifier::Email(value),
+            "mobileNumber" => Identifier::MobileNumber(value),
+            "contactId" => Identifier::ContactId(value.parse().map_err(|_| {
+                Error::validation(
+                    "contactId",
+                    format!("{} is not a number", validation::shown(&value)),
+                )
+            })?),
+            custom => Identifier::custom(custom, value),
+        })
+    }
+
     /// By a custom identifier of the account, e.g. `custom("crmId", "A-1")`.
     pub fn custom(name: impl Into<String>, value: impl Into<String>) -> Self {
         Identifier::Custom {

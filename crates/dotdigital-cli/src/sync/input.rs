@@ -199,7 +199,11 @@ impl Source {
                             if key_value.is_empty() {
                                 return Err(format!("the {identifier} cell is empty"));
                             }
-                            Ok((crate::identifier(identifier, &key_value)?, body))
+                            Ok((
+                                Identifier::from_name(identifier, key_value.as_str())
+                                    .map_err(|e| e.to_string())?,
+                                body,
+                            ))
                         });
                         Row {
                             number: *number,
@@ -351,7 +355,10 @@ fn jsonl_row(number: u64, line: &str, identifier: &str) -> Row {
         if key.is_empty() {
             return Err(format!("no {identifier} identifier in the row"));
         }
-        Ok((crate::identifier(identifier, &key)?, body))
+        Ok((
+            Identifier::from_name(identifier, key.as_str()).map_err(|e| e.to_string())?,
+            body,
+        ))
     });
     Row {
         number,

@@ -132,166 +132,204 @@ pub enum EndToEnd {
 /// request property removed, a new required request property, a request
 /// enum value removed.
 pub fn catalogue(spec: &Value) -> Vec<Case> {
-    let mut cases = Vec::new();
-    let mut additive = |edit, end_to_end| {
-        cases.push(Case {
+    let mut catalogue = Catalogue::new(spec);
+    catalogue.new_properties();
+    catalogue.new_enum_values();
+    catalogue.per_operation();
+    catalogue.breaking();
+    catalogue.cases
+}
+
+/// The catalogue being read off one spec.
+struct Catalogue<'a> {
+    spec: &'a Value,
+    request: BTreeSet<String>,
+    response: BTreeSet<String>,
+    /// The import's request body and success schemas, when it has both.
+    import: Option<(String, String)>,
+    cases: Vec<Case>,
+}
+
+impl<'a> Catalogue<'a> {
+    fn new(spec: &'a Value) -> Self {
+        Catalogue {
+            spec,
+            request: reachable(spec, Side::Request),
+            response: reachable(spec, Side::Response),
+            import: import_schemas(spec),
+            cases: Vec::new(),
+        }
+    }
+
+    fn additive(&mut self, edit: Edit, end_to_end: EndToEnd) {
+        self.cases.push(Case {
             edit,
             additive: true,
             end_to_end,
-        })
-    };
-    let request = reachable(spec, Side::Request);
-    let response = reachable(spec, Side::Response);
-    // The named schemas whose `key` (`properties`, `enum`) passes `has`.
-    let having = |names: &BTreeSet<String>, has: fn(&Value) -> bool, key: &str| -> Vec<String> {
-        names
-            .iter()
-            .filter(|name| has(&schema(spec, name)[key]))
-            .cloned()
-            .collect()
-    };
-    let objects = |names| having(names, Value::is_object, "properties");
-    let enums = |names| having(names, Value::is_array, "enum");
-    let import = import_schemas(spec);
-    let probe_path = |mut path: Vec<String>| {
-        path.push(PROBE.to_owned());
-        path
-    };
-    for name in objects(&request) {
-        // The import body's own new property: a sync sends it, the sandbox
-        // stores it, the answer (whose schema gains it too) carries it back.
-        let end_to_end = match &import {
-            Some((body, _)) if *body == name => EndToEnd::Run(Probe::Property {
-                path: probe_path(Vec::new()),
-                value: "sent by a sync".to_owned(),
-            }),
-            _ => EndToEnd::None,
-        };
-        additive(
-            Edit::AddProperty {
-                schema: name,
-                required: false,
-            },
-            end_to_end,
-        );
+        });
     }
-    if let Some((body, answer)) = &import
-        && let Some((path, request_object, response_object)) = nested_pair(spec, body, answer)
-    {
-        additive(
-            Edit::AddPropertyPair {
-                path: path.clone(),
-                request: request_object,
-                response: response_object,
-            },
-            EndToEnd::Run(Probe::Property {
-                path: probe_path(path),
-                value: "sent nested".to_owned(),
-            }),
-        );
-    }
-    for name in success_schemas(spec) {
-        additive(
-            Edit::AddProperty {
-                schema: name,
-                required: false,
-            },
-            EndToEnd::None,
-        );
-    }
-    // A new value the service answers: at a property of the import's answer
-    // when one holds a response-only enum.
-    let response_only: Vec<String> = enums(&response)
-        .into_iter()
-        .filter(|n| !request.contains(n))
-        .collect();
-    let answered = import.as_ref().and_then(|(_, answer)| {
-        property_holding(spec, answer, |name| {
-            response_only.contains(&name.to_owned())
-        })
-    });
-    match (answered, response_only.first()) {
-        (Some((property, name)), _) => additive(
-            Edit::AddEnumValue { schema: name },
-            EndToEnd::Run(Probe::ResponseValue {
-                path: vec![property],
-                value: PROBE.to_owned(),
-            }),
-        ),
-        (None, Some(name)) => additive(
-            Edit::AddEnumValue {
-                schema: name.clone(),
-            },
-            EndToEnd::None,
-        ),
-        (None, None) => {}
-    }
-    // A new value of a request enum the service answers back.
-    if let Some((body, _)) = &import
-        && let Some((edit, path)) =
-            echoed_request_enum(spec, body, &enums(&request), &enums(&response))
-    {
-        additive(
+
+    fn breaking(&mut self) {
+        let breaking = |edit| Case {
             edit,
-            EndToEnd::Run(Probe::RequestValue {
-                path,
-                value: PROBE.to_owned(),
-            }),
-        );
-    }
-    // A new value of a query parameter's enum (the merge option).
-    if let Some(name) = query_enum(spec) {
-        additive(
-            Edit::AddEnumValue { schema: name },
-            EndToEnd::Run(Probe::MergeOption {
-                value: PROBE.to_owned(),
-            }),
-        );
-    }
-    for (operation, _) in operations(spec) {
-        additive(
-            Edit::AddQueryParameter {
-                operation: operation.clone(),
-            },
-            EndToEnd::None,
-        );
-        additive(
-            Edit::AddResponseHeader {
-                operation: operation.clone(),
-            },
-            EndToEnd::Test(
-                "dotdigital-contacts: every_header_the_spec_documents_on_a_success_is_readable",
-            ),
-        );
-        if let Some(status) = free_error_status(spec, &operation) {
-            additive(Edit::AddErrorStatus { operation, status }, EndToEnd::None);
-        }
-    }
-    let breaking = |edit| Case {
-        edit,
-        additive: false,
-        end_to_end: EndToEnd::None,
-    };
-    let request_objects = objects(&request);
-    if let Some(first) = request_objects.first() {
-        if let Some(property) = schema(spec, first)["properties"]
-            .as_object()
-            .and_then(|p| p.keys().next().cloned())
-        {
-            cases.push(breaking(Edit::RemoveProperty {
+            additive: false,
+            end_to_end: EndToEnd::None,
+        };
+        if let Some(first) = self.objects(&self.request).first() {
+            if let Some(property) = schema(self.spec, first)["properties"]
+                .as_object()
+                .and_then(|p| p.keys().next().cloned())
+            {
+                self.cases.push(breaking(Edit::RemoveProperty {
+                    schema: first.clone(),
+                    property,
+                }));
+            }
+            self.cases.push(breaking(Edit::AddProperty {
                 schema: first.clone(),
-                property,
+                required: true,
             }));
         }
-        cases.push(breaking(Edit::AddProperty {
-            schema: first.clone(),
-            required: true,
-        }));
+        if let Some(name) = self.enums(&self.request).into_iter().next() {
+            self.cases
+                .push(breaking(Edit::RemoveEnumValue { schema: name }));
+        }
     }
-    if let Some(name) = enums(&request).into_iter().next() {
-        cases.push(breaking(Edit::RemoveEnumValue { schema: name }));
+
+    /// The named schemas among `names` whose `key` passes `has`.
+    fn having(&self, names: &BTreeSet<String>, has: fn(&Value) -> bool, key: &str) -> Vec<String> {
+        names
+            .iter()
+            .filter(|name| has(&schema(self.spec, name)[key]))
+            .cloned()
+            .collect()
     }
-    cases
+
+    fn objects(&self, names: &BTreeSet<String>) -> Vec<String> {
+        self.having(names, Value::is_object, "properties")
+    }
+
+    fn enums(&self, names: &BTreeSet<String>) -> Vec<String> {
+        self.having(names, Value::is_array, "enum")
+    }
+
+    /// A new optional property on every request object (the import body's
+    /// shown end to end), on a request object and its answer counterpart,
+    /// and on each success schema.
+    fn new_properties(&mut self) {
+        let probe_path = |mut path: Vec<String>| {
+            path.push(PROBE.to_owned());
+            path
+        };
+        for name in self.objects(&self.request) {
+            // The import body's own new property: a sync sends it, the sandbox
+            // stores it, the answer (whose schema gains it too) carries it back.
+            let end_to_end = match &self.import {
+                Some((body, _)) if *body == name => EndToEnd::Run(Probe::Property {
+                    path: probe_path(Vec::new()),
+                    value: "sent by a sync".to_owned(),
+                }),
+                _ => EndToEnd::None,
+            };
+            let edit = Edit::AddProperty {
+                schema: name,
+                required: false,
+            };
+            self.additive(edit, end_to_end);
+        }
+        let pair = self
+            .import
+            .as_ref()
+            .and_then(|(body, answer)| nested_pair(self.spec, body, answer));
+        if let Some((path, request, response)) = pair {
+            let edit = Edit::AddPropertyPair {
+                path: path.clone(),
+                request,
+                response,
+            };
+            let probe = Probe::Property {
+                path: probe_path(path),
+                value: "sent nested".to_owned(),
+            };
+            self.additive(edit, EndToEnd::Run(probe));
+        }
+        for name in success_schemas(self.spec) {
+            let edit = Edit::AddProperty {
+                schema: name,
+                required: false,
+            };
+            self.additive(edit, EndToEnd::None);
+        }
+    }
+
+    /// A new value the service answers (at a property of the import's answer
+    /// when one holds a response-only enum), a new request enum value the
+    /// service answers back, and a new value of a query parameter's enum.
+    fn new_enum_values(&mut self) {
+        let response_only: Vec<String> = self
+            .enums(&self.response)
+            .into_iter()
+            .filter(|n| !self.request.contains(n))
+            .collect();
+        let answered = self.import.as_ref().and_then(|(_, answer)| {
+            property_holding(self.spec, answer, |name| {
+                response_only.iter().any(|n| n == name)
+            })
+        });
+        match (answered, response_only.first()) {
+            (Some((property, name)), _) => {
+                let probe = Probe::ResponseValue {
+                    path: vec![property],
+                    value: PROBE.to_owned(),
+                };
+                self.additive(Edit::AddEnumValue { schema: name }, EndToEnd::Run(probe));
+            }
+            (None, Some(name)) => {
+                let edit = Edit::AddEnumValue {
+                    schema: name.clone(),
+                };
+                self.additive(edit, EndToEnd::None);
+            }
+            (None, None) => {}
+        }
+        let echoed = self.import.as_ref().and_then(|(body, _)| {
+            let (request, response) = (self.enums(&self.request), self.enums(&self.response));
+            echoed_request_enum(self.spec, body, &request, &response)
+        });
+        if let Some((edit, path)) = echoed {
+            let probe = Probe::RequestValue {
+                path,
+                value: PROBE.to_owned(),
+            };
+            self.additive(edit, EndToEnd::Run(probe));
+        }
+        if let Some(name) = query_enum(self.spec) {
+            let probe = Probe::MergeOption {
+                value: PROBE.to_owned(),
+            };
+            self.additive(Edit::AddEnumValue { schema: name }, EndToEnd::Run(probe));
+        }
+    }
+
+    /// Per operation: a new optional query parameter, a new response header
+    /// (read by the wrapper's spec-driven test) and a newly documented status.
+    fn per_operation(&mut self) {
+        for (operation, _) in operations(self.spec) {
+            let edit = Edit::AddQueryParameter {
+                operation: operation.clone(),
+            };
+            self.additive(edit, EndToEnd::None);
+            let edit = Edit::AddResponseHeader {
+                operation: operation.clone(),
+            };
+            let test =
+                "dotdigital-contacts: every_header_the_spec_documents_on_a_success_is_readable";
+            self.additive(edit, EndToEnd::Test(test));
+            if let Some(status) = free_error_status(self.spec, &operation) {
+                self.additive(Edit::AddErrorStatus { operation, status }, EndToEnd::None);
+            }
+        }
+    }
 }
 
 /// The import operation's request body schema and success schema.
@@ -449,60 +487,23 @@ fn query_enum(spec: &Value) -> Option<String> {
 /// `spec` with `edit` applied.
 pub fn apply(spec: &Value, edit: &Edit) -> Result<Value, Failure> {
     let mut spec = spec.clone();
-    let missing = |what: &str| Failure::new(format!("evolve: the spec has no {what}"));
     match edit {
-        Edit::AddProperty { schema, required } => {
-            let target = schema_mut(&mut spec, schema).ok_or_else(|| missing(schema))?;
-            target["properties"][PROBE] =
-                json!({"type": "string", "description": "Added by cargo xtask evolve."});
-            if *required {
-                match target["required"].as_array_mut() {
-                    Some(required) => required.push(json!(PROBE)),
-                    None => target["required"] = json!([PROBE]),
-                }
-            }
-        }
-        Edit::RemoveProperty { schema, property } => {
-            let target = schema_mut(&mut spec, schema).ok_or_else(|| missing(schema))?;
-            target["properties"]
-                .as_object_mut()
-                .and_then(|p| p.remove(property))
-                .ok_or_else(|| missing(&format!("{schema}.{property}")))?;
-            if let Some(required) = target["required"].as_array_mut() {
-                required.retain(|r| r != property.as_str());
-            }
-        }
-        Edit::AddRequestEnumValue { request, responses } => {
-            for name in std::iter::once(request).chain(responses) {
-                let values = schema_mut(&mut spec, name)
-                    .and_then(|s| s["enum"].as_array_mut())
-                    .ok_or_else(|| missing(&format!("enum {name}")))?;
-                // Another change of the same run may have added it already.
-                if !values.contains(&json!(PROBE)) {
-                    values.push(json!(PROBE));
-                }
-            }
-        }
+        Edit::AddProperty { schema, required } => add_property(&mut spec, schema, *required)?,
         Edit::AddPropertyPair {
             request, response, ..
         } => {
-            for name in [request, response] {
-                let target = schema_mut(&mut spec, name).ok_or_else(|| missing(name))?;
-                target["properties"][PROBE] =
-                    json!({"type": "string", "description": "Added by cargo xtask evolve."});
+            add_property(&mut spec, request, false)?;
+            add_property(&mut spec, response, false)?;
+        }
+        Edit::RemoveProperty { schema, property } => remove_property(&mut spec, schema, property)?,
+        Edit::AddEnumValue { schema } => add_enum_value(&mut spec, schema)?,
+        Edit::AddRequestEnumValue { request, responses } => {
+            for name in std::iter::once(request).chain(responses) {
+                add_enum_value(&mut spec, name)?;
             }
         }
-        Edit::AddEnumValue { schema } | Edit::RemoveEnumValue { schema } => {
-            let values = schema_mut(&mut spec, schema)
-                .and_then(|s| s["enum"].as_array_mut())
-                .ok_or_else(|| missing(&format!("enum {schema}")))?;
-            if matches!(edit, Edit::AddEnumValue { .. }) {
-                if !values.contains(&json!(PROBE)) {
-                    values.push(json!(PROBE));
-                }
-            } else {
-                values.pop();
-            }
+        Edit::RemoveEnumValue { schema } => {
+            enum_values(&mut spec, schema)?.pop();
         }
         Edit::AddQueryParameter { operation } => {
             let op = operation_mut(&mut spec, operation).ok_or_else(|| missing(operation))?;
@@ -523,21 +524,70 @@ pub fn apply(spec: &Value, edit: &Edit) -> Result<Value, Failure> {
             success["headers"]["X-Evolution-Probe"] = json!({"description": "Added by cargo xtask evolve.", "schema": {"type": "string"}});
         }
         Edit::AddErrorStatus { operation, status } => {
-            let op = operation_mut(&mut spec, operation).ok_or_else(|| missing(operation))?;
-            let responses = op["responses"]
-                .as_object_mut()
-                .ok_or_else(|| missing(&format!("responses on {operation}")))?;
-            let mut error = responses
-                .iter()
-                .find(|(status, _)| status.starts_with('4'))
-                .map(|(_, response)| response.clone())
-                .ok_or_else(|| missing(&format!("error response on {operation}")))?;
-            error["description"] = json!("Added by cargo xtask evolve.");
-            responses.insert(status.clone(), error);
+            add_error_status(&mut spec, operation, status)?
         }
         Edit::Together(_) => {}
     }
     Ok(spec)
+}
+
+fn missing(what: &str) -> Failure {
+    Failure::new(format!("evolve: the spec has no {what}"))
+}
+
+fn add_property(spec: &mut Value, schema: &str, required: bool) -> Result<(), Failure> {
+    let target = schema_mut(spec, schema).ok_or_else(|| missing(schema))?;
+    target["properties"][PROBE] =
+        json!({"type": "string", "description": "Added by cargo xtask evolve."});
+    if required {
+        match target["required"].as_array_mut() {
+            Some(required) => required.push(json!(PROBE)),
+            None => target["required"] = json!([PROBE]),
+        }
+    }
+    Ok(())
+}
+
+fn remove_property(spec: &mut Value, schema: &str, property: &str) -> Result<(), Failure> {
+    let target = schema_mut(spec, schema).ok_or_else(|| missing(schema))?;
+    target["properties"]
+        .as_object_mut()
+        .and_then(|p| p.remove(property))
+        .ok_or_else(|| missing(&format!("{schema}.{property}")))?;
+    if let Some(required) = target["required"].as_array_mut() {
+        required.retain(|r| r != property);
+    }
+    Ok(())
+}
+
+fn enum_values<'a>(spec: &'a mut Value, schema: &str) -> Result<&'a mut Vec<Value>, Failure> {
+    schema_mut(spec, schema)
+        .and_then(|s| s["enum"].as_array_mut())
+        .ok_or_else(|| missing(&format!("enum {schema}")))
+}
+
+/// Adds the probe value once: another change of the same run may have added it.
+fn add_enum_value(spec: &mut Value, schema: &str) -> Result<(), Failure> {
+    let values = enum_values(spec, schema)?;
+    if !values.contains(&json!(PROBE)) {
+        values.push(json!(PROBE));
+    }
+    Ok(())
+}
+
+fn add_error_status(spec: &mut Value, operation: &str, status: &str) -> Result<(), Failure> {
+    let op = operation_mut(spec, operation).ok_or_else(|| missing(operation))?;
+    let responses = op["responses"]
+        .as_object_mut()
+        .ok_or_else(|| missing(&format!("responses on {operation}")))?;
+    let mut error = responses
+        .iter()
+        .find(|(status, _)| status.starts_with('4'))
+        .map(|(_, response)| response.clone())
+        .ok_or_else(|| missing(&format!("error response on {operation}")))?;
+    error["description"] = json!("Added by cargo xtask evolve.");
+    responses.insert(status.to_owned(), error);
+    Ok(())
 }
 
 /// One row of the report.

@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use dotdigital_contacts::Identifier;
 use dotdigital_contacts::types;
+use dotdigital_contacts::{ContactsClient, DataFields, Identifier, ImportContact};
 use serde_json::Value;
 
 use super::csv_cells::{self, Cells};
@@ -40,7 +40,32 @@ pub struct Row {
     /// The identifier's value, for the report (empty when unknown).
     pub key: String,
     /// What to import, or why the row cannot be imported.
-    pub import: Result<(Identifier, types::ImportContactRequest), String>,
+    pub import: Result<RowImport, String>,
+}
+
+/// One row read into the wrapper's own values: the identifier it is looked
+/// up by, the body (identifiers, lists, and for JSONL everything else), and
+/// a CSV row's data fields as the wrapper's values, with no JSON between.
+#[derive(Debug)]
+pub struct RowImport {
+    pub identifier: Identifier,
+    pub body: types::ImportContactRequest,
+    pub data_fields: DataFields,
+}
+
+impl RowImport {
+    /// The wrapper's import of this row: the one place a row becomes one.
+    pub fn import(
+        self,
+        client: &ContactsClient,
+        merge_option: types::MergeOption,
+    ) -> Result<ImportContact<'_>, dotdigital_contacts::Error> {
+        client
+            .import_contact(self.identifier)
+            .merge_option(merge_option)
+            .data_fields(&self.data_fields)
+            .apply(self.body)
+    }
 }
 
 /// A stream of rows.
@@ -195,16 +220,22 @@ impl Source {
                     },
                     Ok(record) => {
                         let key_value = record.get(*key).unwrap_or("").to_owned();
-                        let import = csv_row(&record, columns, clear_marker).and_then(|body| {
-                            if key_value.is_empty() {
-                                return Err(format!("the {identifier} cell is empty"));
-                            }
-                            Ok((
-                                Identifier::from_name(identifier, key_value.as_str())
+                        let import = csv_row(&record, columns, clear_marker).and_then(
+                            |(body, data_fields)| {
+                                if key_value.is_empty() {
+                                    return Err(format!("the {identifier} cell is empty"));
+                                }
+                                Ok(RowImport {
+                                    identifier: Identifier::from_name(
+                                        identifier,
+                                        key_value.as_str(),
+                                    )
                                     .map_err(|e| e.to_string())?,
-                                body,
-                            ))
-                        });
+                                    body,
+                                    data_fields,
+                                })
+                            },
+                        );
                         Row {
                             number: *number,
                             key: key_value,
@@ -272,8 +303,9 @@ fn csv_row(
     record: &Cells,
     columns: &[Column],
     clear_marker: &str,
-) -> Result<types::ImportContactRequest, String> {
+) -> Result<(types::ImportContactRequest, DataFields), String> {
     let mut body = types::ImportContactRequest::default();
+    let mut data_fields = DataFields::new();
     // Identifiers by their wire names: the generated type reads them back.
     let mut identifiers = serde_json::Map::new();
     for (column, cell) in columns.iter().zip(record.iter()) {
@@ -302,13 +334,10 @@ fn csv_row(
                 }
             }
             Column::DataField(name, _) if cell == clear_marker => {
-                body.data_fields.insert(name.clone(), Value::Null);
+                data_fields.clear(name.clone());
             }
             Column::DataField(name, kind) => {
-                body.data_fields.insert(
-                    name.clone(),
-                    field_values::typed(name, *kind, cell)?.to_json(),
-                );
+                data_fields.set(name.clone(), field_values::typed(name, *kind, cell)?);
             }
         }
     }
@@ -318,7 +347,7 @@ fn csv_row(
                 .map_err(|e| format!("identifiers: {e}"))?,
         );
     }
-    Ok(body)
+    Ok((body, data_fields))
 }
 
 /// The cell's value checked by the wrapper's rule for its identifier.
@@ -355,10 +384,12 @@ fn jsonl_row(number: u64, line: &str, identifier: &str) -> Row {
         if key.is_empty() {
             return Err(format!("no {identifier} identifier in the row"));
         }
-        Ok((
-            Identifier::from_name(identifier, key.as_str()).map_err(|e| e.to_string())?,
+        Ok(RowImport {
+            identifier: Identifier::from_name(identifier, key.as_str())
+                .map_err(|e| e.to_string())?,
             body,
-        ))
+            data_fields: DataFields::new(),
+        })
     });
     Row {
         number,
@@ -476,19 +507,28 @@ mod tests {
             "email,mobileNumber,identifier.crmId,lists,FIRSTNAME,AGE:number,POSTCODE\nann@example.com,447123123123,A-1,1;2,Ann,36,#CLEAR\nbob@example.com,,,,,,\n",
             "email",
         );
-        let (identifier, body) = rows[0].import.as_ref().unwrap();
-        assert_eq!(identifier, &Identifier::email("ann@example.com"));
+        let row = rows[0].import.as_ref().unwrap();
+        assert_eq!(row.identifier, Identifier::email("ann@example.com"));
         assert_eq!(
-            serde_json::to_value(body).unwrap(),
-            json!({"identifiers": {"email": "ann@example.com", "mobileNumber": "447123123123", "crmId": "A-1"}, "lists": [1, 2],
-                   "dataFields": {"FIRSTNAME": "Ann", "AGE": 36, "POSTCODE": null}})
+            serde_json::to_value(&row.body).unwrap(),
+            json!({"identifiers": {"email": "ann@example.com", "mobileNumber": "447123123123", "crmId": "A-1"}, "lists": [1, 2]})
         );
-        let (_, body) = rows[1].import.as_ref().unwrap();
+        let mut fields = DataFields::new();
+        fields
+            .set("FIRSTNAME", "Ann")
+            .set("AGE", 36)
+            .clear("POSTCODE");
         assert_eq!(
-            serde_json::to_value(body).unwrap(),
+            row.data_fields, fields,
+            "data fields as the wrapper's values"
+        );
+        let row = rows[1].import.as_ref().unwrap();
+        assert_eq!(
+            serde_json::to_value(&row.body).unwrap(),
             json!({"identifiers": {"email": "bob@example.com"}}),
             "empty cells stay untouched"
         );
+        assert!(row.data_fields.is_empty());
     }
 
     #[test]

@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use dotdigital_contacts::{ContactsClient, Delivery, Identifier, ImportOutcome, RetryPolicy};
+use dotdigital_contacts::{ContactsClient, Delivery, ImportOutcome, RetryPolicy};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use failures::{Failures, Reason};
 pub use input::Format;
-use input::{Row, Source};
+use input::{Row, RowImport, Source};
 use order::{ContactOrder, Turn};
 use pacer::Pacer;
 use progress::Progress;
@@ -400,7 +400,7 @@ impl Dispatcher {
 
     /// Starts one row (or records why it cannot be); false when the sync stops.
     async fn dispatch(&mut self, row: Row, stop: &mut watch::Receiver<Option<Stop>>) -> bool {
-        let (identifier, body) = match row.import {
+        let import = match row.import {
             Ok(import) => import,
             Err(error) => {
                 let line = failed(
@@ -425,10 +425,10 @@ impl Dispatcher {
             return self.line_tx.send(line).await.is_ok();
         }
         if self.dry_run {
-            let line = self.check(row.number, row.key, identifier, body);
+            let line = self.check(row.number, row.key, import);
             return self.line_tx.send(line).await.is_ok();
         }
-        let turn = self.order.turn(&identifier, &body);
+        let turn = self.order.turn(&import.identifier, &import.body);
         // A row that must wait for an earlier row of its contact does not
         // hold one of the `--concurrency` permits while it waits (that would
         // slow unrelated rows): it holds a waiting slot, as bounded.
@@ -459,26 +459,16 @@ impl Dispatcher {
         let ready = Ready {
             number: row.number,
             key: row.key,
-            identifier,
-            body,
+            import,
         };
         tokio::spawn(task.in_turn(turn, slot, ready));
         true
     }
 
     /// `--dry-run`: every check the client makes before the network.
-    fn check(
-        &self,
-        number: u64,
-        key: String,
-        identifier: Identifier,
-        body: types::ImportContactRequest,
-    ) -> Line {
-        let checked = self
-            .client
-            .import_contact(identifier)
-            .merge_option(self.merge_option)
-            .apply(body)
+    fn check(&self, number: u64, key: String, import: RowImport) -> Line {
+        let checked = import
+            .import(&self.client, self.merge_option)
             .and_then(|import| import.to_request());
         match checked {
             Ok(_) => Line::done(number, key, Status::Valid, None),
@@ -497,8 +487,7 @@ impl Dispatcher {
 struct Ready {
     number: u64,
     key: String,
-    identifier: Identifier,
-    body: types::ImportContactRequest,
+    import: RowImport,
 }
 
 /// One row's import, with what it needs to wait for its turn, pace itself,
@@ -549,16 +538,10 @@ impl ImportRow {
         let Ready {
             number,
             key,
-            identifier,
-            body,
+            import,
         } = row;
         self.pacer.wait_turn().await;
-        let result = match self
-            .client
-            .import_contact(identifier)
-            .merge_option(self.merge_option)
-            .apply(body)
-        {
+        let result = match import.import(&self.client, self.merge_option) {
             Ok(import) => self.slow.watch(number, import.send()).await,
             Err(error) => Err(error),
         };

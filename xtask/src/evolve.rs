@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use dotdigital_spec::{Side, reachable_schemas};
 use serde_json::{Value, json};
 
 use crate::end_to_end::{self, Probe};
@@ -154,8 +155,8 @@ impl<'a> Catalogue<'a> {
     fn new(spec: &'a Value) -> Self {
         Catalogue {
             spec,
-            request: reachable(spec, Side::Request),
-            response: reachable(spec, Side::Response),
+            request: reachable_schemas(spec, Side::Request),
+            response: reachable_schemas(spec, Side::Response),
             import: import_schemas(spec),
             cases: Vec::new(),
         }
@@ -848,12 +849,6 @@ pub fn scratch_dir(root: &Path) -> PathBuf {
         .join("xtask-evolve")
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Side {
-    Request,
-    Response,
-}
-
 fn schema<'a>(spec: &'a Value, name: &str) -> &'a Value {
     &spec["components"]["schemas"][name]
 }
@@ -878,43 +873,6 @@ fn operation_mut<'a>(spec: &'a mut Value, operation_id: &str) -> Option<&'a mut 
         .filter_map(Value::as_object_mut)
         .flat_map(|methods| methods.values_mut())
         .find(|op| op["operationId"] == operation_id)
-}
-
-/// The component schemas a request body (or a response) reaches.
-fn reachable(spec: &Value, side: Side) -> BTreeSet<String> {
-    let mut roots = Vec::new();
-    for (_, op) in operations(spec) {
-        match side {
-            Side::Request => roots.push(&op["requestBody"]),
-            Side::Response => roots.extend(
-                op["responses"]
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|r| r.values()),
-            ),
-        }
-    }
-    let mut found = BTreeSet::new();
-    let mut stack: Vec<&Value> = roots;
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                let name = map
-                    .get("$ref")
-                    .and_then(Value::as_str)
-                    .and_then(|r| r.strip_prefix("#/components/schemas/"));
-                if let Some(name) = name
-                    && found.insert(name.to_owned())
-                {
-                    stack.push(schema(spec, name));
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    found
 }
 
 /// The import's success schema first, then the other success schemas.

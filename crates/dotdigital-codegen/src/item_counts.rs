@@ -188,8 +188,14 @@ pub(crate) fn field<'a>(item: &'a syn::ItemStruct, property: &str) -> Option<&'a
 
 /// A field's `#[serde(rename = "…")]`.
 pub(crate) fn renamed(field: &syn::Field) -> Option<String> {
+    serde_rename(&field.attrs)
+}
+
+/// The `rename` of a `#[serde(…)]` attribute among `attrs` (a field's or a
+/// variant's): the name on the wire.
+pub(crate) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     let mut found = None;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
                 found = Some(meta.value()?.parse::<syn::LitStr>()?.value());

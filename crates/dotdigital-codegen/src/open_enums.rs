@@ -143,7 +143,8 @@ fn open_enum(e: &mut syn::ItemEnum) -> Result<Vec<(syn::Ident, String)>, Error> 
                 variant.ident
             )));
         }
-        let value = rename(&variant.attrs).unwrap_or_else(|| variant.ident.to_string());
+        let value = crate::item_counts::serde_rename(&variant.attrs)
+            .unwrap_or_else(|| variant.ident.to_string());
         variant.attrs.retain(|a| !a.path().is_ident("serde"));
         wire.push((variant.ident.clone(), value));
     }
@@ -172,22 +173,6 @@ fn open_enum(e: &mut syn::ItemEnum) -> Result<Vec<(syn::Ident, String)>, Error> 
         Other(::std::string::String)
     });
     Ok(wire)
-}
-
-/// `#[serde(rename = "…")]` of a variant.
-fn rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut found = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                found = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-    }
-    found
 }
 
 /// A generated `Display`, `FromStr` or `TryFrom` impl for one of `names`.

@@ -7,19 +7,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, client, ok};
+use common::{PASSWORD, client, import_ann, ok};
 use dotdigital_capture_server::{CaptureServer, Reply};
 use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
-use dotdigital_contacts::{ContactsClient, Delivery, Error, Identifier, RetryPolicy};
+use dotdigital_contacts::{ContactsClient, Delivery, Error, RetryPolicy};
 use serde_json::json;
 
 async fn import_error(reply: Reply) -> Error {
     let server = CaptureServer::start(vec![reply]).await;
-    client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err()
+    import_ann(&client(&server)).await.unwrap_err()
 }
 
 #[tokio::test]
@@ -193,11 +189,7 @@ async fn no_connection_means_not_sent_and_a_timeout_means_maybe_sent() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -217,11 +209,7 @@ async fn no_connection_means_not_sent_and_a_timeout_means_maybe_sent() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -244,11 +232,7 @@ async fn secrets_never_appear_in_debug_or_error_text() {
         .integration_token("5a96bc79-19a7-4544-973b-e2da0c9136f9");
     assert!(!format!("{builder:?}").contains(PASSWORD));
     let client = builder.build().unwrap();
-    let err = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client).await.unwrap_err();
     for shown in [format!("{client:?}"), format!("{err:?}"), err.to_string()] {
         assert!(
             !shown.contains(PASSWORD) && !shown.contains("5a96bc79"),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, ok};
+use common::{client, import_ann, ok};
 use dotdigital_capture_server::CaptureServer;
 use dotdigital_contacts::{
     ConsentRecord, DataFields, EmailChannel, Identifier, ImportOutcome, types,
@@ -15,11 +15,7 @@ use serde_json::json;
 async fn the_merge_option_defaults_to_overwrite_and_is_always_sent() {
     let server = CaptureServer::start(vec![ok(200)]).await;
     let client = client(&server);
-    client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap();
+    import_ann(&client).await.unwrap();
     client
         .import_contact(Identifier::email("ann@example.com"))
         .merge_option(types::MergeOption::OverwriteIfEmpty)
@@ -200,11 +196,7 @@ async fn the_integration_token_and_user_agent_are_sent() {
         .user_agent("crm-sync/2.1")
         .build()
         .unwrap();
-    client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap();
+    import_ann(&client).await.unwrap();
     let headers = &server.requests()[0].headers;
     assert_eq!(
         headers["x-ddg-integration-token"],

@@ -7,12 +7,10 @@
 
 mod common;
 
-use common::{client, contact_json};
+use common::{client, contact_json, import_ann};
 use dotdigital_capture_server::{CaptureServer, Reply};
 use dotdigital_contacts::types::{ContactStatus, EmailChannelStatus, StoredApiContactStatus};
-use dotdigital_contacts::{
-    ContactsClient, Delivery, Error, Identifier, ImportOutcome, RetryPolicy,
-};
+use dotdigital_contacts::{ContactsClient, Delivery, Error, ImportOutcome, RetryPolicy};
 use serde_json::json;
 
 #[tokio::test]
@@ -25,11 +23,7 @@ async fn unknown_response_enum_values_are_kept_not_refused() {
     });
     contact["lists"] = json!([{"id": 1, "name": "VIP", "status": "archived"}]);
     let server = CaptureServer::start(vec![Reply::json(201, contact.clone())]).await;
-    let imported = client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let imported = import_ann(&client(&server)).await.unwrap();
     assert_eq!(imported.outcome, ImportOutcome::Created);
     assert_eq!(
         imported.contact.status,
@@ -89,11 +83,7 @@ async fn a_new_response_header_is_readable() {
         Reply::json(200, contact_json()).header("X-Request-Id", "req-42"),
     ])
     .await;
-    let imported = client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let imported = import_ann(&client(&server)).await.unwrap();
     assert_eq!(imported.headers()["x-request-id"], "req-42");
 }
 
@@ -142,11 +132,7 @@ async fn every_header_the_spec_documents_on_a_success_is_readable() {
     ])
     .await;
     let client = client(&server);
-    let imported = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let imported = import_ann(&client).await.unwrap();
     for name in &imports {
         assert_eq!(
             imported.headers()[name.as_str()],
@@ -172,11 +158,7 @@ async fn a_value_of_the_wrong_type_is_named_by_its_path_and_the_request_was_appl
     contact["channelProperties"] =
         json!({"email": {"emailType": "Html", "optInType": "Single", "status": 7}});
     let server = CaptureServer::start(vec![Reply::json(201, contact)]).await;
-    let err = client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client(&server)).await.unwrap_err();
     assert!(
         matches!(&err, Error::UnreadableAnswer { status, .. } if status.as_u16() == 201),
         "{err:?}"
@@ -192,11 +174,7 @@ async fn a_cut_off_answer_says_so() {
     let whole = contact_json().to_string();
     let cut = &whole[..whole.len() / 2];
     let server = CaptureServer::start(vec![Reply::text(200, "application/json", cut)]).await;
-    let err = client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client(&server)).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains("the JSON is cut off after"), "{text}");
     assert!(text.contains("the request was applied"), "{text}");
@@ -219,11 +197,7 @@ async fn an_answer_over_the_limit_fails_without_being_held_whole() {
         .build()
         .unwrap();
     for expected in [200, 502] {
-        let err = client
-            .import_contact(Identifier::email("ann@example.com"))
-            .send()
-            .await
-            .unwrap_err();
+        let err = import_ann(&client).await.unwrap_err();
         assert!(
             matches!(&err, Error::AnswerTooLarge { status, limit: 65536 } if status.as_u16() == expected),
             "{err:?}"
@@ -241,11 +215,7 @@ async fn server_text_never_reaches_a_terminal_raw() {
         "<h1>\u{1b}]0;pwned\u{7}\u{1b}[2J bad gateway</h1>",
     )])
     .await;
-    let err = client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client(&server)).await.unwrap_err();
     let text = err.to_string();
     assert!(!text.chars().any(char::is_control), "{text:?}");
     assert!(text.contains("\\x1b]0;pwned"), "{text}");

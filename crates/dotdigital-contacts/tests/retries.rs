@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, client_with_retries, fast_retries, ok};
+use common::{client, client_with_retries, fast_retries, import_ann, ok};
 use dotdigital_capture_server::{CaptureServer, Reply};
 use dotdigital_contacts::types::{ApiContactEmailType, ApiContactOptInType};
 use std::sync::{Arc, Mutex};
@@ -103,11 +103,7 @@ async fn client_errors_are_never_retried_and_retries_can_be_off() {
         assert_eq!(server.requests().len(), 1);
     }
     let server = CaptureServer::start(vec![status(503), ok(200)]).await;
-    client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    import_ann(&client(&server)).await.unwrap_err();
     assert_eq!(
         server.requests().len(),
         1,
@@ -319,10 +315,6 @@ async fn every_answer_keeps_its_rate_limit_headers() {
         .header("x-ratelimit-remaining", "41"),
     ])
     .await;
-    let err = client(&server)
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client(&server)).await.unwrap_err();
     assert_eq!(err.rate_limit().and_then(|r| r.remaining), Some(41));
 }

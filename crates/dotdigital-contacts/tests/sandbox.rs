@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
+mod common;
+
+use common::import_ann;
+
 use std::time::Duration;
 
 use dotdigital_contacts::types::{
@@ -101,11 +105,7 @@ async fn wrong_credentials_are_unauthorized() {
         .credentials(sandbox.api_user(), "wrong-password")
         .build()
         .unwrap();
-    let err = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client).await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert_eq!(sandbox.contact_count(), 0);
 }
@@ -117,18 +117,10 @@ async fn a_429_carries_the_sandboxs_rate_limit_headers() {
     let policy = RetryPolicy::default().max_server_wait(Duration::from_millis(1));
     let (_sandbox, client) = connect(Sandbox::builder().rate_limit(2), policy).await;
     for _ in 0..2 {
-        let ok = client
-            .import_contact(Identifier::email("ann@example.com"))
-            .send()
-            .await
-            .unwrap();
+        let ok = import_ann(&client).await.unwrap();
         assert_eq!(ok.rate_limit.as_ref().unwrap().limit, Some(2));
     }
-    let err = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client).await.unwrap_err();
     let limit = err.rate_limit().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!((limit.limit, limit.remaining), (Some(2), Some(0)));
     assert!(
@@ -142,11 +134,7 @@ async fn a_429_carries_the_sandboxs_rate_limit_headers() {
 #[tokio::test]
 async fn a_dropped_connection_is_a_transport_error_that_may_have_been_applied() {
     let (_sandbox, client) = connect(Sandbox::builder().drop_rate(1.0), RetryPolicy::none()).await;
-    let err = client
-        .import_contact(Identifier::email("ann@example.com"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = import_ann(&client).await.unwrap_err();
     assert!(
         matches!(
             err,

@@ -48,3 +48,13 @@ pub fn contact_json() -> Value {
 pub fn ok(status: u16) -> Reply {
     Reply::json(status, contact_json())
 }
+
+/// Imports ann@example.com with nothing set: the call most tests make.
+pub async fn import_ann(
+    client: &ContactsClient,
+) -> Result<dotdigital_contacts::ImportedContact, dotdigital_contacts::Error> {
+    client
+        .import_contact(dotdigital_contacts::Identifier::email("ann@example.com"))
+        .send()
+        .await
+}

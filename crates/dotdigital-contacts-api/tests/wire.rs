@@ -60,17 +60,23 @@ async fn import(
         .await
 }
 
-#[tokio::test]
-async fn import_is_a_patch_with_the_identifier_in_the_path_and_the_merge_option_in_the_query() {
-    let server = CaptureServer::start(json_reply(200, contact_json())).await;
+/// Imports ann@example.com with an empty body: what most of these tests send.
+async fn import_ann(
+    server: &CaptureServer,
+) -> Result<dotdigital_contacts_api::ResponseValue<types::Contact>, Error<types::ErrorResponse>> {
     import(
-        &client(&server),
+        &client(server),
         "email",
         "ann@example.com",
         &types::ImportContactRequest::default(),
     )
     .await
-    .unwrap();
+}
+
+#[tokio::test]
+async fn import_is_a_patch_with_the_identifier_in_the_path_and_the_merge_option_in_the_query() {
+    let server = CaptureServer::start(json_reply(200, contact_json())).await;
+    import_ann(&server).await.unwrap();
     let request = only_request(&server);
     assert_eq!(request.method, "PATCH");
     assert_eq!(request.path, "/contacts/v3/email/ann@example.com");
@@ -152,14 +158,7 @@ async fn null_data_fields_reach_the_wire_and_absent_fields_stay_absent() {
 #[tokio::test]
 async fn every_request_carries_basic_auth_and_no_api_version_header() {
     let server = CaptureServer::start(json_reply(200, contact_json())).await;
-    import(
-        &client(&server),
-        "email",
-        "ann@example.com",
-        &types::ImportContactRequest::default(),
-    )
-    .await
-    .unwrap();
+    import_ann(&server).await.unwrap();
     let headers = only_request(&server).headers;
     // base64("apiuser-1@apiconnector.com:pa55word!")
     assert_eq!(
@@ -216,14 +215,7 @@ async fn the_integration_token_is_sent_and_a_per_call_token_wins() {
 async fn created_and_updated_are_told_apart_by_status() {
     for status in [200, 201] {
         let server = CaptureServer::start(json_reply(status, contact_json())).await;
-        let response = import(
-            &client(&server),
-            "email",
-            "ann@example.com",
-            &types::ImportContactRequest::default(),
-        )
-        .await
-        .unwrap();
+        let response = import_ann(&server).await.unwrap();
         assert_eq!(response.status().as_u16(), status);
         assert_eq!(response.contact_id, 7);
         assert_eq!(response.identifiers.extra["crmId"], "A-1");
@@ -247,14 +239,7 @@ async fn documented_error_bodies_parse_into_the_typed_error() {
     ] {
         let body = json!({"errorCode": code, "description": "nope", "details": [{"item": "identifiers.email", "description": "taken"}]});
         let server = CaptureServer::start(json_reply(status, body)).await;
-        let err = import(
-            &client(&server),
-            "email",
-            "ann@example.com",
-            &types::ImportContactRequest::default(),
-        )
-        .await
-        .unwrap_err();
+        let err = import_ann(&server).await.unwrap_err();
         let Error::ErrorResponse(response) = err else {
             panic!("expected a typed error, got {err:?}")
         };
@@ -292,14 +277,7 @@ async fn a_429_with_a_non_json_body_still_reports_its_status_and_rate_limit_head
 async fn a_500_with_a_non_json_body_reports_its_status_and_body() {
     let server =
         CaptureServer::start(vec![Reply::text(500, "text/plain", "upstream exploded")]).await;
-    let err = import(
-        &client(&server),
-        "email",
-        "ann@example.com",
-        &types::ImportContactRequest::default(),
-    )
-    .await
-    .unwrap_err();
+    let err = import_ann(&server).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     let Error::UnexpectedResponse(response) = err else {
         panic!("expected the raw response")

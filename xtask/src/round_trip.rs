@@ -313,6 +313,34 @@ impl Walk<'_> {
         name: Option<&str>,
         depth: usize,
     ) {
+        self.set_aside_allowed(at, &mut s, &mut d, name, depth);
+        let required = set(s.get("required"));
+        if required != set(d.get("required")) {
+            self.differ(
+                format!("{at}/required"),
+                s.get("required"),
+                d.get("required"),
+            );
+        }
+        if set(s.get("enum")) != set(d.get("enum")) {
+            self.differ(format!("{at}/enum"), s.get("enum"), d.get("enum"));
+        }
+        self.properties(at, &s, &d, &required, depth);
+        self.additional_and_items(at, &s, &d, depth);
+        self.other_keywords(at, &s, &d);
+    }
+
+    /// The differences typify makes on purpose: each is counted under its
+    /// rule and its keywords set aside (a `oneOf` as `anyOf` is compared
+    /// branch by branch).
+    fn set_aside_allowed(
+        &mut self,
+        at: &str,
+        s: &mut Map<String, Value>,
+        d: &mut Map<String, Value>,
+        name: Option<&str>,
+        depth: usize,
+    ) {
         // An open response enum: a string that accepts any value.
         if let Some(name) = name
             && self.response.contains(name)
@@ -347,17 +375,17 @@ impl Walk<'_> {
             self.allow(&DEFAULT_AS_DEFAULT_IMPL, at);
             s.remove("default");
         }
-        let required = set(s.get("required"));
-        if required != set(d.get("required")) {
-            self.differ(
-                format!("{at}/required"),
-                s.get("required"),
-                d.get("required"),
-            );
-        }
-        if set(s.get("enum")) != set(d.get("enum")) {
-            self.differ(format!("{at}/enum"), s.get("enum"), d.get("enum"));
-        }
+    }
+
+    /// Every property of either side, compared by name.
+    fn properties(
+        &mut self,
+        at: &str,
+        s: &Map<String, Value>,
+        d: &Map<String, Value>,
+        required: &BTreeSet<String>,
+        depth: usize,
+    ) {
         let empty = Map::new();
         let sp = s
             .get("properties")
@@ -380,6 +408,15 @@ impl Walk<'_> {
                 (a, b) => self.differ(pointer, a, b),
             }
         }
+    }
+
+    fn additional_and_items(
+        &mut self,
+        at: &str,
+        s: &Map<String, Value>,
+        d: &Map<String, Value>,
+        depth: usize,
+    ) {
         let (sa, da) = (
             additional(s.get("additionalProperties")),
             additional(d.get("additionalProperties")),
@@ -408,6 +445,10 @@ impl Walk<'_> {
             (None, None) => {}
             (a, b) => self.differ(format!("{at}/items"), a, b),
         }
+    }
+
+    /// Every other keyword (type, format, pattern, limits): equal or a difference.
+    fn other_keywords(&mut self, at: &str, s: &Map<String, Value>, d: &Map<String, Value>) {
         let handled = [
             "required",
             "enum",

@@ -70,18 +70,17 @@ fn checks(
     schemas: &Value,
     objects: &[String],
 ) -> Result<Vec<syn::Stmt>, String> {
-    let required = |property: &str| {
-        schema["required"]
-            .as_array()
-            .is_some_and(|r| r.iter().any(|v| v == property))
-    };
     let mut statements = Vec::new();
     for (property, value) in schema["properties"].as_object().into_iter().flatten() {
         let field = field(item, property)
             .ok_or_else(|| format!("no Rust field for the property {property}"))?;
         let ident = field.ident.as_ref().ok_or("a tuple struct")?;
         let shape = Shape::of(&field.ty);
-        let value = resolve(schemas, value);
+        let required = schema["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|v| v == property));
+        let resolved = resolve(schemas, value);
+        statements.extend(count_check(ident, property, shape, resolved, required));
         // A nested object: its own checks, under this property's name.
         let nested = |schema: &Value| {
             schema["$ref"]
@@ -89,63 +88,73 @@ fn checks(
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
                 .is_some_and(|n| objects.iter().any(|o| o == n))
         };
-        let (min, max) = (limit(value, "minItems"), limit(value, "maxItems"));
-        match shape {
-            Shape::Vec { optional } if min.is_some() || max.is_some() => {
-                let min_items = option(min);
-                let max_items = option(max);
-                let access = if optional {
-                    quote_access(ident, true)
-                } else {
-                    quote_access(ident, false)
-                };
-                let skip_empty = !required(property) && !optional;
-                statements.push(syn::parse_quote! {
-                    if let Some(items) = #access {
-                        let got = items.len();
-                        let sent = !(#skip_empty && got == 0);
-                        if sent && (#min_items.is_some_and(|min| got < min) || #max_items.is_some_and(|max| got > max)) {
-                            return Err(ItemCountError {
-                                field: #property.to_owned(),
-                                min_items: #min_items,
-                                max_items: #max_items,
-                                got,
-                            });
-                        }
-                    }
-                });
-            }
-            _ => {}
-        }
-        let items_nested = nested(&value["items"]);
-        let direct_nested = nested(&schema["properties"][property]);
-        match shape {
-            Shape::Vec { optional } if items_nested => {
-                let access = quote_access(ident, optional);
-                statements.push(syn::parse_quote! {
-                    if let Some(items) = #access {
-                        for (i, item) in items.iter().enumerate() {
-                            item.check_item_counts().map_err(|e| e.within(&format!("{}[{}]", #property, i)))?;
-                        }
-                    }
-                });
-            }
-            Shape::Option if direct_nested => {
-                statements.push(syn::parse_quote! {
-                    if let Some(value) = &self.#ident {
-                        value.check_item_counts().map_err(|e| e.within(#property))?;
-                    }
-                });
-            }
-            Shape::Plain if direct_nested => {
-                statements.push(syn::parse_quote! {
-                    self.#ident.check_item_counts().map_err(|e| e.within(#property))?;
-                });
-            }
-            _ => {}
+        let nested = match shape {
+            Shape::Vec { .. } => nested(&resolved["items"]),
+            _ => nested(value),
+        };
+        if nested {
+            statements.extend(nested_check(ident, property, shape));
         }
     }
     Ok(statements)
+}
+
+/// The check of an array property's own `minItems`/`maxItems`, if it has any.
+fn count_check(
+    ident: &syn::Ident,
+    property: &str,
+    shape: Shape,
+    schema: &Value,
+    required: bool,
+) -> Option<syn::Stmt> {
+    let Shape::Vec { optional } = shape else {
+        return None;
+    };
+    let (min, max) = (limit(schema, "minItems"), limit(schema, "maxItems"));
+    if min.is_none() && max.is_none() {
+        return None;
+    }
+    let (min_items, max_items) = (option(min), option(max));
+    let access = quote_access(ident, optional);
+    let skip_empty = !required && !optional;
+    Some(syn::parse_quote! {
+        if let Some(items) = #access {
+            let got = items.len();
+            let sent = !(#skip_empty && got == 0);
+            if sent && (#min_items.is_some_and(|min| got < min) || #max_items.is_some_and(|max| got > max)) {
+                return Err(ItemCountError {
+                    field: #property.to_owned(),
+                    min_items: #min_items,
+                    max_items: #max_items,
+                    got,
+                });
+            }
+        }
+    })
+}
+
+/// The call of a nested object's own checks, its errors placed under `property`.
+fn nested_check(ident: &syn::Ident, property: &str, shape: Shape) -> Option<syn::Stmt> {
+    Some(match shape {
+        Shape::Vec { optional } => {
+            let access = quote_access(ident, optional);
+            syn::parse_quote! {
+                if let Some(items) = #access {
+                    for (i, item) in items.iter().enumerate() {
+                        item.check_item_counts().map_err(|e| e.within(&format!("{}[{}]", #property, i)))?;
+                    }
+                }
+            }
+        }
+        Shape::Option => syn::parse_quote! {
+            if let Some(value) = &self.#ident {
+                value.check_item_counts().map_err(|e| e.within(#property))?;
+            }
+        },
+        Shape::Plain => syn::parse_quote! {
+            self.#ident.check_item_counts().map_err(|e| e.within(#property))?;
+        },
+    })
 }
 
 /// `Some(&self.field)`, or `self.field.as_ref()` when the field is an `Option`.

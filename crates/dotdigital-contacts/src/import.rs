@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use dotdigital_contacts_api::types::{self, MergeOption};
 
+use crate::ImportRequestExt as _;
 use crate::execute::Repeat;
 use crate::identifier::Checked;
 use crate::{ContactsClient, DataFieldValue, DataFields, Error, Identifier, RateLimit, validation};
@@ -627,23 +628,10 @@ impl ImportContact<'_> {
     }
 
     fn set_identifier(&mut self, name: &str, value: String) {
-        let field = format!("identifiers.{name}");
-        let set = identifiers(&mut self.body).and_then(|identifiers| {
-            match name {
-                "email" => identifiers.email = Some(validation::email(&field, &value)?),
-                "mobileNumber" => {
-                    identifiers.mobile_number = Some(validation::mobile_number(&field, &value)?);
-                }
-                _ => {
-                    identifiers.extra.insert(name.to_owned(), value);
-                }
-            }
-            Ok(())
-        });
-        if let Err(error) = set {
+        if let Err(error) = self.body.set_identifier(name, &value) {
             let (field, reason) = match error {
                 Error::Validation { field, reason } => (field, reason),
-                other => (field, other.to_string()),
+                other => (format!("identifiers.{name}"), other.to_string()),
             };
             self.invalid.get_or_insert((field, reason));
         }
@@ -680,7 +668,7 @@ fn has_identifier(body: &types::ImportContactRequest, name: &str) -> bool {
 /// The body's identifiers, made empty if there were none. (typify gives
 /// `IdentifiersUpdate`, with its map of custom identifiers, no `Default`; it
 /// reads from `{}` unless the spec makes an identifier required.)
-fn identifiers(
+pub(crate) fn identifiers(
     body: &mut types::ImportContactRequest,
 ) -> Result<&mut types::IdentifiersUpdate, Error> {
     if body.identifiers.is_none() {

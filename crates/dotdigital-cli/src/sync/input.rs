@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use dotdigital_contacts::types;
-use dotdigital_contacts::{ContactsClient, DataFields, Identifier, ImportContact};
+use dotdigital_contacts::{
+    ContactsClient, DataFields, Identifier, ImportContact, ImportRequestExt,
+};
 use serde_json::Value;
 
 use super::csv_cells::{self, Cells};
@@ -306,24 +308,15 @@ fn csv_row(
 ) -> Result<(types::ImportContactRequest, DataFields), String> {
     let mut body = types::ImportContactRequest::default();
     let mut data_fields = DataFields::new();
-    // Identifiers by their wire names: the generated type reads them back.
-    let mut identifiers = serde_json::Map::new();
     for (column, cell) in columns.iter().zip(record.iter()) {
         if cell.is_empty() {
             continue;
         }
         match column {
-            Column::Email => {
-                check(Identifier::email(cell), "email")?;
-                identifiers.insert("email".to_owned(), cell.into());
-            }
-            Column::MobileNumber => {
-                check(Identifier::mobile_number(cell), "mobileNumber")?;
-                identifiers.insert("mobileNumber".to_owned(), cell.into());
-            }
-            Column::Custom(name) => {
-                identifiers.insert(name.clone(), cell.into());
-            }
+            // Checked once, by the wrapper's rule for the identifier.
+            Column::Email => identifier(&mut body, "email", cell)?,
+            Column::MobileNumber => identifier(&mut body, "mobileNumber", cell)?,
+            Column::Custom(name) => identifier(&mut body, name, cell)?,
             Column::ContactId => {}
             Column::Lists => {
                 for id in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
@@ -341,20 +334,19 @@ fn csv_row(
             }
         }
     }
-    if !identifiers.is_empty() {
-        body.identifiers = Some(
-            serde_json::from_value(Value::Object(identifiers))
-                .map_err(|e| format!("identifiers: {e}"))?,
-        );
-    }
     Ok((body, data_fields))
 }
 
-/// The cell's value checked by the wrapper's rule for its identifier.
-fn check(identifier: Identifier, column: &str) -> Result<(), String> {
-    identifier.validate().map_err(|e| match e {
-        dotdigital_contacts::Error::Validation { reason, .. } => format!("{column}: {reason}"),
-        other => format!("{column}: {other}"),
+/// Sets the identifier `name` of the body; an email or mobile number is
+/// checked by the wrapper's rule for it, the error naming the column.
+fn identifier(
+    body: &mut types::ImportContactRequest,
+    name: &str,
+    cell: &str,
+) -> Result<(), String> {
+    body.set_identifier(name, cell).map_err(|e| match e {
+        dotdigital_contacts::Error::Validation { reason, .. } => format!("{name}: {reason}"),
+        other => format!("{name}: {other}"),
     })
 }
 

@@ -213,3 +213,31 @@ async fn answer(
     }
     response
 }
+
+/// Spawns `command`, a server that prints `listening on URL` as the first
+/// line of its stdout (the `dotdigital-sandbox` binary, `dotdigital sandbox`),
+/// and returns it with that URL. stderr is discarded.
+pub fn spawn_listening(
+    command: &mut std::process::Command,
+) -> std::io::Result<(std::process::Child, String)> {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        // Bounded: the first line says where it listens.
+        BufReader::new(stdout.take(1024)).read_line(&mut line)?;
+    }
+    match line.trim().strip_prefix("listening on ") {
+        Some(url) => Ok((child, url.to_owned())),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(std::io::Error::other(format!(
+                "the server did not say where it listens: {line:?}"
+            )))
+        }
+    }
+}

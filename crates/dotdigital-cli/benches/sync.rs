@@ -29,7 +29,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a benchmark fails by panicking")]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -50,22 +50,12 @@ struct SandboxProcess {
 
 impl SandboxProcess {
     fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["sandbox", "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base_url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_owned();
+        let (child, base_url) = dotdigital_capture_server::spawn_listening(
+            Command::new(BIN)
+                .args(["sandbox", "--port", "0"])
+                .args(extra),
+        )
+        .unwrap();
         SandboxProcess { child, base_url }
     }
 

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{ANN, Api, send};
@@ -331,21 +330,7 @@ async fn debug_output_never_shows_the_password() {
 
 /// Starts the sandbox binary; returns it and the base URL of its first line.
 fn spawn_binary(command: &mut Command) -> (std::process::Child, String) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base_url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    (child, base_url)
+    dotdigital_capture_server::spawn_listening(command).unwrap()
 }
 
 #[test]

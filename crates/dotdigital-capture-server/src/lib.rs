@@ -241,3 +241,17 @@ pub fn spawn_listening(
         }
     }
 }
+
+/// A v3 contact as Dotdigital answers an import: what a test server replies
+/// when the test is about the request, not the answer.
+pub fn contact_json() -> serde_json::Value {
+    serde_json::json!({
+        "contactId": 7,
+        "status": "subscribed",
+        "created": "2026-01-05T09:30:00Z",
+        "updated": "2026-01-05T09:30:00Z",
+        "identifiers": {"email": "ann@example.com", "crmId": "A-1"},
+        "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null},
+        "channelProperties": {"email": {"emailType": "Html", "optInType": "Single", "status": "subscribed"}}
+    })
+}

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
-use dotdigital_capture_server::{CaptureServer, Captured, Reply};
+use dotdigital_capture_server::{CaptureServer, Captured, Reply, contact_json};
 use dotdigital_contacts_api::{Client, Credentials, Error, capture_response_head, types};
 use serde_json::{Value, json};
 
@@ -30,18 +30,6 @@ fn only_request(server: &CaptureServer) -> Captured {
 
 fn json_reply(status: u16, body: Value) -> Vec<Reply> {
     vec![Reply::json(status, body)]
-}
-
-fn contact_json() -> Value {
-    json!({
-        "contactId": 7,
-        "status": "subscribed",
-        "created": "2026-01-05T09:30:00Z",
-        "updated": "2026-01-05T09:30:00Z",
-        "identifiers": {"email": "ann@example.com", "crmId": "A-1"},
-        "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null},
-        "channelProperties": {"email": {"emailType": "Html", "optInType": "Single", "status": "subscribed"}}
-    })
 }
 
 async fn import(

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use dotdigital_capture_server::{CaptureServer, Reply};
 use dotdigital_contacts::{ContactsClient, RetryPolicy};
-use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "pa55-w0rd!";
 
@@ -34,16 +33,7 @@ pub fn fast_retries(retries: u32) -> RetryPolicy {
         .max_backoff(Duration::from_millis(2))
 }
 
-pub fn contact_json() -> Value {
-    json!({
-        "contactId": 7,
-        "status": "subscribed",
-        "created": "2026-01-05T09:30:00Z",
-        "updated": "2026-01-05T09:30:00Z",
-        "identifiers": {"email": "ann@example.com"},
-        "dataFields": {"FIRSTNAME": "Ann", "POSTCODE": null}
-    })
-}
+pub use dotdigital_capture_server::contact_json;
 
 pub fn ok(status: u16) -> Reply {
     Reply::json(status, contact_json())

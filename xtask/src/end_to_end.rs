@@ -368,11 +368,9 @@ fn request_example(spec: &Value) -> Option<Value> {
         })
 }
 
-/// The example of the first operation's success schema.
+/// The example of the import's success schema.
 fn success_example(spec: &Value) -> Option<Value> {
-    let name = crate::evolve::success_schema_names(spec)
-        .into_iter()
-        .next()?;
+    let (_, name) = crate::evolve::import_schemas(spec)?;
     let example = &spec["components"]["schemas"][name.as_str()]["example"];
     example.is_object().then(|| example.clone())
 }

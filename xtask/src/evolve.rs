@@ -334,7 +334,7 @@ impl<'a> Catalogue<'a> {
 }
 
 /// The import operation's request body schema and success schema.
-fn import_schemas(spec: &Value) -> Option<(String, String)> {
+pub(crate) fn import_schemas(spec: &Value) -> Option<(String, String)> {
     let (_, op) = operations(spec)
         .into_iter()
         .find(|(id, _)| id == "importContact")?;
@@ -873,18 +873,6 @@ fn operation_mut<'a>(spec: &'a mut Value, operation_id: &str) -> Option<&'a mut 
         .filter_map(Value::as_object_mut)
         .flat_map(|methods| methods.values_mut())
         .find(|op| op["operationId"] == operation_id)
-}
-
-/// The import's success schema first, then the other success schemas.
-pub(crate) fn success_schema_names(spec: &Value) -> Vec<String> {
-    let first: Vec<String> = import_schemas(spec)
-        .map(|(_, answer)| answer)
-        .into_iter()
-        .collect();
-    let rest = success_schemas(spec)
-        .into_iter()
-        .filter(|n| !first.contains(n));
-    first.iter().cloned().chain(rest).collect()
 }
 
 /// The schemas of the success responses, by name.
